@@ -1,0 +1,41 @@
+//! # ocireg-core
+//!
+//! The sans-IO core of ocireg: everything about the OCI Distribution API and
+//! the Docker Registry HTTP API v2 that does not need a socket. It parses and
+//! normalizes image references exactly like docker, validates and computes
+//! digests, reads and writes manifests, and (in its protocol modules) builds
+//! every request and reads every response. It never does I/O, never reads a
+//! clock and compiles for `wasm32-unknown-unknown`; the transports in the
+//! `ocireg` (native) and `ocireg-wasm` (browser) crates move the bytes.
+//!
+//! ## Data
+//! - [`reference`]: image references (`ubuntu`, `ghcr.io/o/r:tag@sha256:...`)
+//!   with docker's grammar and normalization.
+//! - [`digest`]: digests plus the streaming hasher and verifier.
+//! - [`manifest`]: OCI and Docker manifests and indexes, schema1 (read-only),
+//!   artifacts; raw bytes and their digest travel together.
+//! - [`platform`]: platforms and the index matcher.
+//! - [`config`]: the image configuration.
+//! - [`documents`]: the registry's small JSON documents: error bodies, tag
+//!   lists, the catalog.
+//!
+//! ```
+//! use ocireg_core::Reference;
+//!
+//! let r: Reference = "ubuntu:22.04".parse().unwrap();
+//! assert_eq!(r.to_string(), "docker.io/library/ubuntu:22.04");
+//! assert_eq!(r.registry_host(), "registry-1.docker.io");
+//! assert_eq!(r.familiar(), "ubuntu:22.04");
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod digest;
+pub mod documents;
+pub mod manifest;
+pub mod platform;
+pub mod reference;
+
+pub use digest::{Algorithm, Digest, DigestError, Hasher, Verifier, VerifyError};
+pub use reference::{Reference, ReferenceError, ReferenceErrorKind};

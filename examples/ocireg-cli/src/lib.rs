@@ -1,0 +1,5 @@
+//! The commands of the `ocireg` CLI, as functions the binary and the tests
+//! share.
+#![forbid(unsafe_code)]
+
+pub mod refcmd;

@@ -1,0 +1,33 @@
+# Installs what the project's builds and tests need, only when missing.
+# Sourced by scripts/test; safe to run again. Needs root for apt.
+set -euo pipefail
+
+need_rust_target() {
+    rustup target list --installed | grep -qx "$1" || rustup target add "$1"
+}
+
+need_nightly() {
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+}
+
+need_cargo_tool() { # binary crate [version]
+    local bin=$1 crate=$2 version=${3:-}
+    if ! command -v "$bin" >/dev/null 2>&1; then
+        if [ -n "$version" ]; then
+            cargo install "$crate" --version "$version"
+        else
+            cargo install "$crate" --locked
+        fi
+    fi
+}
+
+setup_core() {
+    rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+    rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+    need_rust_target wasm32-unknown-unknown
+}
+
+setup_fuzz() {
+    need_nightly
+    need_cargo_tool cargo-fuzz cargo-fuzz
+}
