@@ -9,7 +9,7 @@
 //! `ocireg` (native) and `ocireg-wasm` (browser) crates move the bytes.
 //!
 //! ## Data
-//! - [`reference`]: image references (`ubuntu`, `ghcr.io/o/r:tag@sha256:...`)
+//! - [`reference`](mod@reference): image references (`ubuntu`, `ghcr.io/o/r:tag@sha256:...`)
 //!   with docker's grammar and normalization.
 //! - [`digest`]: digests plus the streaming hasher and verifier.
 //! - [`manifest`]: OCI and Docker manifests and indexes, schema1 (read-only),

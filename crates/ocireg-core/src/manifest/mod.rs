@@ -107,7 +107,8 @@ impl ManifestKind {
         matches!(self, ManifestKind::Index | ManifestKind::DockerList)
     }
 
-    fn schema_version(self) -> u64 {
+    /// The `schemaVersion` documents of this kind have.
+    pub fn schema_version(self) -> u32 {
         match self {
             ManifestKind::Schema1 => 1,
             _ => 2,
@@ -259,17 +260,13 @@ impl Manifest {
         };
 
         let expected = kind.schema_version();
-        match &probe.schema_version {
-            Some(v) if v.as_u64() == Some(expected) => {}
-            found => {
-                return Err(ManifestError::SchemaVersion {
-                    kind,
-                    expected: expected as u32,
-                    found: found
-                        .as_ref()
-                        .map_or("missing".to_string(), |v| v.to_string()),
-                })
-            }
+        let version = probe.schema_version.as_ref();
+        if version.and_then(|v| v.as_u64()) != Some(u64::from(expected)) {
+            return Err(ManifestError::SchemaVersion {
+                kind,
+                expected,
+                found: version.map_or("missing".to_string(), |v| v.to_string()),
+            });
         }
 
         let invalid = |e: serde_json::Error| ManifestError::Invalid {
@@ -493,8 +490,6 @@ impl RawManifest {
 
     /// Checks the bytes against the digest they were requested by, hashing
     /// with that digest's algorithm.
-    // The size of `VerifyError` is the digest module's choice.
-    #[allow(clippy::result_large_err)]
     pub fn verify(&self, expected: Digest) -> Result<(), VerifyError> {
         let mut verifier = Verifier::new(expected);
         verifier.update(&self.bytes);

@@ -57,14 +57,55 @@ pub(crate) struct Spans {
 /// could not take.
 pub(crate) type Fail = usize;
 
-#[inline]
-fn is_lower_alnum(c: u8, fold: bool) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || (fold && c.is_ascii_uppercase())
-}
+// Byte classes, one bit each, looked up in a table so every grammar loop
+// tests one byte with one load and one mask.
+const LOWER: u8 = 1; // [a-z0-9]
+const UPPER: u8 = 2; // [A-Z]
+const WORD: u8 = 4; // [A-Za-z0-9_]
+const TAG: u8 = 8; // [A-Za-z0-9_.-]
+const HEX: u8 = 16; // [0-9a-fA-F]
+const ALNUM: u8 = 32; // [A-Za-z0-9]
+const ALPHA: u8 = 64; // [A-Za-z]
 
-#[inline]
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut k = 0;
+        if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            k |= LOWER;
+        }
+        if b.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if b.is_ascii_alphanumeric() {
+            k |= ALNUM | WORD | TAG;
+        }
+        if b.is_ascii_alphabetic() {
+            k |= ALPHA;
+        }
+        if b == b'_' {
+            k |= WORD | TAG;
+        }
+        if b == b'.' || b == b'-' {
+            k |= TAG;
+        }
+        if b.is_ascii_hexdigit() {
+            k |= HEX;
+        }
+        t[c] = k;
+        c += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class(s: &[u8], i: usize) -> u8 {
+    match s.get(i) {
+        Some(&b) => CLASS[b as usize],
+        None => 0,
+    }
 }
 
 /// Matches a whole reference. With `fold`, ASCII uppercase letters count as
@@ -122,35 +163,39 @@ fn remote_name(s: &[u8], mut i: usize, fold: bool) -> Result<usize, Fail> {
 
 /// `[a-z0-9]+ (separator [a-z0-9]+)*` from `i`; returns its end.
 fn path_component(s: &[u8], mut i: usize, fold: bool) -> Result<usize, Fail> {
+    let alnum = if fold { LOWER | UPPER } else { LOWER };
     loop {
         // One alphanumeric run.
         let run = i;
-        while i < s.len() && is_lower_alnum(s[i], fold) {
+        while class(s, i) & alnum != 0 {
             i += 1;
         }
         if i == run {
             return Err(i);
         }
         // An optional separator, which must be followed by another run.
-        let sep_end = match s.get(i) {
-            Some(b'.') => i + 1,
-            Some(b'_') if s.get(i + 1) == Some(&b'_') => i + 2,
-            Some(b'_') => i + 1,
-            Some(b'-') => i + s[i..].iter().take_while(|&&c| c == b'-').count(),
+        match s.get(i) {
+            Some(b'.') => i += 1,
+            Some(b'_') if s.get(i + 1) == Some(&b'_') => i += 2,
+            Some(b'_') => i += 1,
+            Some(b'-') => {
+                i += 1;
+                while s.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+            }
             _ => return Ok(i),
-        };
-        i = sep_end;
+        }
     }
 }
 
 /// `[\w][\w.-]{0,127}` from `i`, running until `@` or the end.
 fn tag_end(s: &[u8], start: usize) -> Result<usize, Fail> {
-    match s.get(start) {
-        Some(&c) if is_word(c) => {}
-        _ => return Err(start),
+    if class(s, start) & WORD == 0 {
+        return Err(start);
     }
     let mut i = start + 1;
-    while i < s.len() && (is_word(s[i]) || s[i] == b'.' || s[i] == b'-') {
+    while class(s, i) & TAG != 0 {
         if i - start == 128 {
             return Err(i);
         }
@@ -164,11 +209,11 @@ fn digest_at(s: &[u8], start: usize) -> Result<(), Fail> {
     let mut i = start;
     // algorithm := alg-part ([-_+.] alg-part)*
     loop {
-        match s.get(i) {
-            Some(c) if c.is_ascii_alphabetic() => i += 1,
-            _ => return Err(i),
+        if class(s, i) & ALPHA == 0 {
+            return Err(i);
         }
-        while i < s.len() && s[i].is_ascii_alphanumeric() {
+        i += 1;
+        while class(s, i) & ALNUM != 0 {
             i += 1;
         }
         match s.get(i) {
@@ -179,7 +224,7 @@ fn digest_at(s: &[u8], start: usize) -> Result<(), Fail> {
     }
     i += 1;
     let hex = i;
-    while i < s.len() && s[i].is_ascii_hexdigit() {
+    while class(s, i) & HEX != 0 {
         i += 1;
     }
     if i != s.len() {
@@ -193,41 +238,42 @@ fn digest_at(s: &[u8], start: usize) -> Result<(), Fail> {
 
 /// `host [":" port]` over all of `d`.
 fn domain_ok(d: &[u8]) -> bool {
-    let host_end = if d.first() == Some(&b'[') {
-        match d.iter().position(|&c| c == b']') {
-            Some(close)
-                if close > 1
-                    && d[1..close]
-                        .iter()
-                        .all(|&c| c.is_ascii_hexdigit() || c == b':') =>
-            {
-                close + 1
-            }
-            _ => return false,
+    let mut i = 0;
+    if d.first() == Some(&b'[') {
+        // "[" [a-fA-F0-9:]+ "]"
+        i = 1;
+        while class(d, i) & HEX != 0 || d.get(i) == Some(&b':') {
+            i += 1;
         }
-    } else {
-        let end = d.iter().position(|&c| c == b':').unwrap_or(d.len());
-        if !domain_name_ok(&d[..end]) {
+        if i == 1 || d.get(i) != Some(&b']') {
             return false;
         }
-        end
-    };
-    match &d[host_end..] {
+        i += 1;
+    } else {
+        // component ("." component)*, where a component is alphanumeric
+        // runs joined by '-' that starts and ends alphanumeric.
+        loop {
+            if class(d, i) & ALNUM == 0 {
+                return false;
+            }
+            while class(d, i) & ALNUM != 0 || d.get(i) == Some(&b'-') {
+                i += 1;
+            }
+            if d[i - 1] == b'-' {
+                return false;
+            }
+            if d.get(i) == Some(&b'.') {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    match &d[i..] {
         [] => true,
         [b':', port @ ..] => !port.is_empty() && port.iter().all(u8::is_ascii_digit),
         _ => false,
     }
-}
-
-/// `component ("." component)*` over all of `d`.
-fn domain_name_ok(d: &[u8]) -> bool {
-    d.split(|&c| c == b'.').all(|comp| {
-        matches!(
-            comp,
-            [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric()
-                && comp.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
-        ) || matches!(comp, [only] if only.is_ascii_alphanumeric())
-    })
 }
 
 /// The captures of Go's `ReferenceRegexp` on a full match.

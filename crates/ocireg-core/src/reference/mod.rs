@@ -183,10 +183,10 @@ struct Normalization {
 }
 
 /// Go's `splitDockerDomain`, expressed as how the input is rewritten.
-fn split_docker_domain(s: &str) -> Normalization {
+fn split_docker_domain(s: &str, first_slash: Option<usize>) -> Normalization {
     const HUB: &str = "docker.io/";
     const HUB_LIBRARY: &str = "docker.io/library/";
-    let Some(slash) = s.find('/') else {
+    let Some(slash) = first_slash else {
         return Normalization {
             head: HUB_LIBRARY,
             cut: 0,
@@ -201,7 +201,7 @@ fn split_docker_domain(s: &str) -> Normalization {
         Normalization { head: "", cut: 0 }
     } else if first == DOCKER_HUB_LEGACY_DOMAIN {
         hub(slash + 1)
-    } else if first.contains(['.', ':']) || changes_when_lowercased(first) {
+    } else if first.bytes().any(|c| c == b'.' || c == b':') || changes_when_lowercased(first) {
         if first == DOCKER_HUB_DOMAIN {
             hub(slash + 1)
         } else {
@@ -215,6 +215,9 @@ fn split_docker_domain(s: &str) -> Normalization {
 
 /// Go's `strings.ToLower(s) != s`.
 fn changes_when_lowercased(s: &str) -> bool {
+    if s.is_ascii() {
+        return s.bytes().any(|c| c.is_ascii_uppercase());
+    }
     s.chars().any(|c| {
         if c.is_ascii() {
             c.is_ascii_uppercase()
@@ -232,14 +235,18 @@ impl Reference {
         if grammar::is_identifier(s) {
             return Err(ReferenceError::new(ReferenceErrorKind::NameIsIdentifier));
         }
-        let norm = split_docker_domain(s);
+        let first_slash = s.bytes().position(|c| c == b'/');
+        let norm = split_docker_domain(s, first_slash);
         let remainder_start = if norm.head.is_empty() {
-            s.find('/').map_or(0, |i| i + 1)
+            first_slash.map_or(0, |i| i + 1)
         } else {
             norm.cut
         };
         let remainder = &s[remainder_start..];
-        let remote = remainder.find(':').map_or(remainder, |i| &remainder[..i]);
+        let remote = match remainder.bytes().position(|c| c == b':') {
+            Some(i) => &remainder[..i],
+            None => remainder,
+        };
         if changes_when_lowercased(remote) {
             return Err(ReferenceError::new(ReferenceErrorKind::NameNotLowercase));
         }
@@ -323,6 +330,16 @@ impl Reference {
             position: Some(matched_from + at),
         };
         let tail = &s[matched_from..];
+        // The matcher reads left to right and lowercasing only changes its
+        // decisions at uppercase (or non-ASCII) bytes: with none up to the
+        // failure, the lowercased string fails at the same byte.
+        let upto = (at + 1).min(tail.len());
+        if tail.as_bytes()[..upto]
+            .iter()
+            .all(|c| c.is_ascii() && !c.is_ascii_uppercase())
+        {
+            return invalid;
+        }
         let match_lowered = |t: &[u8]| {
             if norm.head.is_empty() {
                 grammar::reference_spans(t, true).is_ok()
