@@ -30,12 +30,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod config;
 pub mod digest;
 pub mod documents;
+pub mod error;
+pub mod headers;
 pub mod manifest;
+pub mod ops;
 pub mod platform;
 pub mod reference;
+pub mod registry;
+pub mod requests;
 
 pub use digest::{Algorithm, Digest, DigestError, Hasher, Verifier, VerifyError};
+pub use error::Error;
 pub use reference::{Reference, ReferenceError, ReferenceErrorKind};
+
+/// The `http` crate, whose request and response types the core speaks.
+pub use http;
+/// The `url` crate, whose `Url` the core uses.
+pub use url;

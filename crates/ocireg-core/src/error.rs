@@ -1,0 +1,154 @@
+//! The one error type of the protocol layer.
+
+use std::fmt;
+
+use crate::digest::VerifyError;
+use crate::documents::ErrorBody;
+use crate::manifest::ManifestError;
+
+/// Why a transport could not complete a request. Transports build these;
+/// the core decides what they mean (retry, resume, fail).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+}
+
+/// The kinds of transport failure the core tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, DNS, TLS handshake).
+    Connect,
+    /// The request or response timed out.
+    Timeout,
+    /// The connection broke while the response body was being read.
+    Interrupted,
+    /// The response body was larger than the request's limit.
+    BodyTooLarge,
+    /// The blob source could not be read.
+    Source,
+    /// A browser refused the request or hid the response (CORS, mixed
+    /// content, a network error it does not describe).
+    Blocked,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Interrupted => "connection interrupted",
+            TransportErrorKind::BodyTooLarge => "response too large",
+            TransportErrorKind::Source => "cannot read the blob source",
+            TransportErrorKind::Blocked => "blocked by the browser",
+            TransportErrorKind::Other => "transport error",
+        })
+    }
+}
+
+impl TransportError {
+    /// A transport error of `kind` with a description.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The transport's description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Everything an operation can fail with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller asked for something invalid.
+    #[error("invalid {what}: {message}")]
+    InvalidInput {
+        /// Which input.
+        what: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The registry answered with an error status.
+    #[error("{method} {url}: {status}{}", registry_codes(.errors))]
+    Registry {
+        /// Request method.
+        method: String,
+        /// Request URL.
+        url: String,
+        /// Response status.
+        status: u16,
+        /// The registry's error body (empty when it sent none or no JSON).
+        errors: ErrorBody,
+    },
+    /// Authentication failed or was refused.
+    #[error("unauthorized: {message}")]
+    Unauthorized {
+        /// The scopes that were asked for, space-separated.
+        scopes: String,
+        /// What happened.
+        message: String,
+    },
+    /// Content did not match its digest or size.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// A response body was over the limit the core sets for it.
+    #[error("response from {url} is larger than the {limit}-byte limit")]
+    TooLarge {
+        /// Request URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The server broke the protocol (a missing header, a malformed
+    /// document, a redirect loop).
+    #[error("protocol error from {url}: {message}")]
+    Protocol {
+        /// Request URL.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A manifest could not be read.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The transport failed, after any retries.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
+fn registry_codes(errors: &ErrorBody) -> String {
+    if errors.errors.is_empty() {
+        String::new()
+    } else {
+        format!(" ({errors})")
+    }
+}
+
+impl Error {
+    /// The HTTP status when the registry answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Registry { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the registry said the thing does not exist (404).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}

@@ -1,0 +1,251 @@
+//! Pulling a blob: streamed, verified, resumable.
+//!
+//! ```text
+//! send GET (Range: bytes=<offset>- when resuming)
+//!   --200/206--> Read, Read, ... (each chunk hashed, then written by the
+//!                transport) --end--> verify size and digest --> Done
+//!   --stream breaks--> send GET from the offset reached (up to 5 times)
+//!   --other status--> Done(Err)
+//! ```
+//!
+//! A registry that ignores `Range` answers 200 with the whole blob: the
+//! bytes already delivered are skipped, so the sink still sees each byte
+//! once. Nothing is reported as done before the digest matches.
+
+use std::ops::Range;
+
+use http::StatusCode;
+
+use super::exchange::Exchange;
+use super::ping::{fail, forward};
+use super::{Context, Operation, Response, Step, SMALL_BODY_LIMIT};
+use crate::auth::{Scope, Scopes};
+use crate::digest::{Digest, Verifier};
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::headers::{ContentRange, RateLimit};
+use crate::registry::Registry;
+use crate::requests;
+
+/// How far a pull is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PullProgress {
+    /// Bytes verified and delivered so far.
+    pub done: u64,
+    /// The blob's size, when known.
+    pub total: Option<u64>,
+}
+
+// A request is a few hundred bytes, moved once per network round trip.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum Phase {
+    Request(Exchange),
+    Streaming,
+    Finished(Result<Digest, Error>),
+    Spent,
+}
+
+/// The most times a broken download is resumed.
+const MAX_RESUMES: u32 = 5;
+
+/// Downloads a blob, verifying it against its digest (and size).
+#[derive(Debug)]
+pub struct BlobPull {
+    registry: Registry,
+    repository: String,
+    digest: Digest,
+    size: Option<u64>,
+    verifier: Verifier,
+    phase: Phase,
+    /// Bytes of the current response to drop before delivering (a 200
+    /// answered to a ranged request).
+    skip: u64,
+    resumes: u32,
+    delivered: u64,
+    rate_limit: Option<RateLimit>,
+}
+
+impl BlobPull {
+    /// Pulls `digest` from `repository`; `size`, when known (from a
+    /// descriptor), is checked too.
+    pub fn new(
+        registry: &Registry,
+        repository: &str,
+        digest: Digest,
+        size: Option<u64>,
+    ) -> BlobPull {
+        Self::resume_from(registry, repository, digest, size, 0, Verifier::new(digest))
+    }
+
+    /// Resumes a pull of which `verifier` has seen the first bytes (for a
+    /// partial file: feed its bytes to a fresh [`Verifier`] first).
+    pub fn resume_from(
+        registry: &Registry,
+        repository: &str,
+        digest: Digest,
+        size: Option<u64>,
+        offset: u64,
+        verifier: Verifier,
+    ) -> BlobPull {
+        let verifier = match size {
+            Some(s) if offset == 0 && verifier.is_empty() => Verifier::with_size(digest, s),
+            _ => verifier,
+        };
+        let mut pull = BlobPull {
+            registry: registry.clone(),
+            repository: repository.to_string(),
+            digest,
+            size,
+            verifier,
+            phase: Phase::Spent,
+            skip: 0,
+            resumes: 0,
+            delivered: offset,
+            rate_limit: None,
+        };
+        pull.phase = Phase::Request(pull.exchange(offset));
+        pull
+    }
+
+    fn exchange(&self, offset: u64) -> Exchange {
+        let scopes: Scopes = [Scope::pull(&self.repository)].into_iter().collect();
+        let req = requests::get_blob(&self.registry, &self.repository, &self.digest, offset);
+        Exchange::new(&self.registry, scopes, req, SMALL_BODY_LIMIT, true)
+    }
+
+    /// Bytes delivered so far, and the total when known.
+    pub fn progress(&self) -> PullProgress {
+        PullProgress {
+            done: self.delivered,
+            total: self.size,
+        }
+    }
+
+    /// Docker Hub's rate-limit headers from the last response, if any.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
+    }
+
+    /// Hashes the new part of `chunk` and says which part that is.
+    fn accept_chunk(&mut self, chunk: &[u8]) -> Range<usize> {
+        let skip = self.skip.min(chunk.len() as u64) as usize;
+        self.skip -= skip as u64;
+        self.verifier.update(&chunk[skip..]);
+        self.delivered += (chunk.len() - skip) as u64;
+        skip..chunk.len()
+    }
+
+    fn on_head(&mut self, resp: Response) -> Result<(), Error> {
+        let offset = self.verifier.len();
+        self.rate_limit = RateLimit::from_headers(resp.headers()).or(self.rate_limit.take());
+        match resp.status() {
+            StatusCode::OK => {
+                // The whole blob: skip what was already delivered.
+                self.skip = offset;
+                Ok(())
+            }
+            StatusCode::PARTIAL_CONTENT => {
+                let range = resp
+                    .headers()
+                    .get(http::header::CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(ContentRange::parse);
+                match range {
+                    Some(r) if r.start == offset => {
+                        self.skip = 0;
+                        Ok(())
+                    }
+                    _ => Err(Error::Protocol {
+                        url: String::new(),
+                        message: format!(
+                            "206 for a request from byte {offset} without a matching Content-Range"
+                        ),
+                    }),
+                }
+            }
+            _ => Err(Error::Registry {
+                method: "GET".into(),
+                url: format!("/v2/{}/blobs/{}", self.repository, self.digest),
+                status: resp.status().as_u16(),
+                errors: crate::documents::ErrorBody::parse(resp.body()).unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+impl Operation for BlobPull {
+    type Output = Digest;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<Digest> {
+        match std::mem::replace(&mut self.phase, Phase::Spent) {
+            Phase::Request(mut ex) => match forward::<Digest>(ex.poll(cx)) {
+                Ok(resp) => match self.on_head(resp) {
+                    Ok(()) => {
+                        self.phase = Phase::Streaming;
+                        Step::Read
+                    }
+                    Err(e) => fail(e),
+                },
+                Err(step) => {
+                    self.phase = Phase::Request(ex);
+                    step
+                }
+            },
+            Phase::Streaming if self.verifier.overflowed() => {
+                fail(Error::Verify(crate::digest::VerifyError::SizeMismatch {
+                    digest: self.digest,
+                    expected: self.size.unwrap_or(0),
+                    actual: self.verifier.len(),
+                }))
+            }
+            Phase::Streaming => {
+                self.phase = Phase::Streaming;
+                Step::Read
+            }
+            Phase::Finished(result) => Step::Done(result),
+            Phase::Spent => fail(Error::InvalidInput {
+                what: "drive loop",
+                message: "polled after the pull finished".into(),
+            }),
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        if let Phase::Request(ex) = &mut self.phase {
+            ex.handle_response(cx, response)
+        }
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        match &mut self.phase {
+            Phase::Request(ex) => ex.handle_error(cx, error),
+            Phase::Streaming => {
+                let resumable = matches!(
+                    error.kind(),
+                    TransportErrorKind::Interrupted
+                        | TransportErrorKind::Timeout
+                        | TransportErrorKind::Connect
+                );
+                self.phase = if resumable && self.resumes < MAX_RESUMES {
+                    self.resumes += 1;
+                    Phase::Request(self.exchange(self.verifier.len()))
+                } else {
+                    Phase::Finished(Err(Error::Transport(error)))
+                };
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_chunk(&mut self, chunk: &[u8]) -> Range<usize> {
+        self.accept_chunk(chunk)
+    }
+
+    fn handle_end(&mut self) {
+        if let Phase::Streaming = self.phase {
+            let verifier = std::mem::replace(&mut self.verifier, Verifier::new(self.digest));
+            self.phase = Phase::Finished(verifier.finish().map_err(Error::Verify));
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Manifests: get, head, put, delete.
+//!
+//! ```text
+//! GetManifest:    GET (full Accept) --200--> verify --> Done(Fetched)
+//!                   verify: by digest, the bytes must hash to it; by tag,
+//!                   a Docker-Content-Digest header must match the bytes
+//! HeadManifest:   HEAD --200 + Docker-Content-Digest--> Done(ManifestHead)
+//!                   \--200 without it--> GET, hash the bytes --> Done
+//! PutManifest:    PUT (Content-Type) --201--> Done(PutOutcome)
+//! Delete: DELETE by digest --202--> Done(())
+//! ```
+
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use http::StatusCode;
+use url::Url;
+
+use super::exchange::{redact_query, Exchange};
+use super::ping::{fail, forward};
+use super::{Context, Operation, Response, Step, MANIFEST_LIMIT, SMALL_BODY_LIMIT};
+use crate::auth::{Scope, Scopes};
+use crate::digest::{Digest, VerifyError};
+use crate::error::{Error, TransportError};
+use crate::headers::{self, RateLimit};
+use crate::manifest::{ManifestKind, RawManifest};
+use crate::registry::Registry;
+use crate::requests;
+
+/// A fetched manifest with what the registry said about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Fetched {
+    /// The manifest: exact bytes, media type, digest.
+    pub manifest: RawManifest,
+    /// Docker Hub's rate-limit headers, when sent.
+    pub rate_limit: Option<RateLimit>,
+}
+
+fn pull_scopes(repository: &str) -> Scopes {
+    [Scope::pull(repository)].into_iter().collect()
+}
+
+fn content_digest(resp: &Response) -> Result<Option<Digest>, Error> {
+    match resp.headers().get("docker-content-digest") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| Digest::parse(s.trim()).ok())
+            .map(Some)
+            .ok_or_else(|| Error::Protocol {
+                url: String::new(),
+                message: "malformed Docker-Content-Digest header".into(),
+            }),
+    }
+}
+
+/// Checks fetched manifest bytes against what they were asked by and what
+/// the registry claims.
+fn verify(raw: &RawManifest, asked: Option<&Digest>, claimed: Option<Digest>) -> Result<(), Error> {
+    if let Some(d) = asked {
+        raw.verify(*d)?;
+    }
+    // Schema 1 digests cover the payload without its signatures, so the
+    // header cannot match the bytes.
+    if let Some(claimed) = claimed {
+        if raw.manifest().kind() != ManifestKind::Schema1 {
+            raw.verify(claimed)?;
+        }
+    }
+    Ok(())
+}
+
+/// `GET /v2/<name>/manifests/<reference>`.
+#[derive(Debug)]
+pub struct GetManifest {
+    ex: Exchange,
+    digest: Option<Digest>,
+}
+
+impl GetManifest {
+    /// The manifest `reference` (a tag or a digest string) of `repository`.
+    pub fn new(registry: &Registry, repository: &str, reference: &str) -> GetManifest {
+        let req = requests::get_manifest(registry, repository, reference);
+        GetManifest {
+            ex: Exchange::new(
+                registry,
+                pull_scopes(repository),
+                req,
+                MANIFEST_LIMIT,
+                false,
+            ),
+            digest: Digest::parse(reference).ok(),
+        }
+    }
+
+    /// The manifest with `digest`; its bytes are verified against it.
+    pub fn by_digest(registry: &Registry, repository: &str, digest: &Digest) -> GetManifest {
+        GetManifest::new(registry, repository, &digest.to_string())
+    }
+
+    fn finish(&self, resp: Response) -> Result<Fetched, Error> {
+        if resp.status() != StatusCode::OK {
+            return Err(self.ex.status_error(&resp));
+        }
+        let claimed = content_digest(&resp).map_err(|e| self.at_url(e))?;
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let rate_limit = RateLimit::from_headers(resp.headers());
+        let raw = RawManifest::from_bytes(resp.into_body(), content_type.as_deref())?;
+        verify(&raw, self.digest.as_ref(), claimed)?;
+        Ok(Fetched {
+            manifest: raw,
+            rate_limit,
+        })
+    }
+
+    fn at_url(&self, e: Error) -> Error {
+        match e {
+            Error::Protocol { message, .. } => Error::Protocol {
+                url: redact_query(self.ex.url()),
+                message,
+            },
+            e => e,
+        }
+    }
+}
+
+impl Operation for GetManifest {
+    type Output = Fetched;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<Fetched> {
+        match forward(self.ex.poll(cx)) {
+            Ok(resp) => Step::Done(self.finish(resp)),
+            Err(step) => step,
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        self.ex.handle_response(cx, response)
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        self.ex.handle_error(cx, error)
+    }
+}
+
+/// What a HEAD says about a manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ManifestHead {
+    /// The manifest's digest.
+    pub digest: Digest,
+    /// Its media type, when the registry said.
+    pub media_type: Option<String>,
+    /// Its size in bytes, when the registry said.
+    pub size: Option<u64>,
+    /// Docker Hub's rate-limit headers, when sent.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// `HEAD /v2/<name>/manifests/<reference>`, falling back to a GET when the
+/// registry does not send `Docker-Content-Digest`.
+#[derive(Debug)]
+pub struct HeadManifest {
+    registry: Registry,
+    repository: String,
+    reference: String,
+    ex: Exchange,
+    fallback: Option<GetManifest>,
+}
+
+impl HeadManifest {
+    /// A HEAD of `reference` (tag or digest string) in `repository`.
+    pub fn new(registry: &Registry, repository: &str, reference: &str) -> HeadManifest {
+        let req = requests::head_manifest(registry, repository, reference);
+        HeadManifest {
+            ex: Exchange::new(registry, pull_scopes(repository), req, 0, false),
+            registry: registry.clone(),
+            repository: repository.to_string(),
+            reference: reference.to_string(),
+            fallback: None,
+        }
+    }
+}
+
+impl Operation for HeadManifest {
+    type Output = ManifestHead;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<ManifestHead> {
+        if let Some(get) = &mut self.fallback {
+            return match get.poll(cx) {
+                Step::Done(Ok(f)) => Step::Done(Ok(ManifestHead {
+                    digest: f.manifest.digest(),
+                    media_type: Some(f.manifest.media_type().to_string()),
+                    size: Some(f.manifest.bytes().len() as u64),
+                    rate_limit: f.rate_limit,
+                })),
+                Step::Done(Err(e)) => fail(e),
+                other => other_step(other),
+            };
+        }
+        let resp = match forward(self.ex.poll(cx)) {
+            Ok(r) => r,
+            Err(step) => return step,
+        };
+        if resp.status() != StatusCode::OK {
+            // A HEAD has no body to explain itself with: the status is
+            // what there is.
+            return fail(self.ex.status_error(&resp));
+        }
+        let claimed = content_digest(&resp).unwrap_or_default();
+        match claimed {
+            Some(digest) => Step::Done(Ok(ManifestHead {
+                digest,
+                media_type: resp
+                    .headers()
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+                size: resp
+                    .headers()
+                    .get(CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok()),
+                rate_limit: RateLimit::from_headers(resp.headers()),
+            })),
+            None => {
+                self.fallback = Some(GetManifest::new(
+                    &self.registry,
+                    &self.repository,
+                    &self.reference,
+                ));
+                self.poll(cx)
+            }
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        match &mut self.fallback {
+            Some(get) => get.handle_response(cx, response),
+            None => self.ex.handle_response(cx, response),
+        }
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        match &mut self.fallback {
+            Some(get) => get.handle_error(cx, error),
+            None => self.ex.handle_error(cx, error),
+        }
+    }
+}
+
+/// Re-types a non-`Done` step of an inner operation.
+pub(crate) fn other_step<A, B>(step: Step<A>) -> Step<B> {
+    match step {
+        Step::Send(r) => Step::Send(r),
+        Step::Read => Step::Read,
+        Step::Sleep(d) => Step::Sleep(d),
+        Step::Done(_) => unreachable_done(),
+    }
+}
+
+fn unreachable_done<B>() -> Step<B> {
+    fail(Error::InvalidInput {
+        what: "operation",
+        message: "internal: a finished step was forwarded".into(),
+    })
+}
+
+/// What a manifest PUT produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutOutcome {
+    /// The digest of the bytes sent (checked against the registry's
+    /// `Docker-Content-Digest` when it sends one).
+    pub digest: Digest,
+    /// Where the registry says the manifest now is.
+    pub location: Option<Url>,
+}
+
+/// `PUT /v2/<name>/manifests/<reference>`.
+#[derive(Debug)]
+pub struct PutManifest {
+    ex: Exchange,
+    digest: Digest,
+}
+
+impl PutManifest {
+    /// Pushes `manifest` under `reference` (a tag, or its digest string).
+    pub fn new(
+        registry: &Registry,
+        repository: &str,
+        reference: &str,
+        manifest: &RawManifest,
+    ) -> PutManifest {
+        let req = requests::put_manifest(
+            registry,
+            repository,
+            reference,
+            manifest.media_type(),
+            manifest.bytes().to_vec(),
+        );
+        PutManifest {
+            ex: Exchange::new(
+                registry,
+                [Scope::push(repository)].into_iter().collect(),
+                req,
+                SMALL_BODY_LIMIT,
+                false,
+            ),
+            digest: manifest.digest(),
+        }
+    }
+}
+
+impl Operation for PutManifest {
+    type Output = PutOutcome;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<PutOutcome> {
+        let resp = match forward(self.ex.poll(cx)) {
+            Ok(r) => r,
+            Err(step) => return step,
+        };
+        if !resp.status().is_success() {
+            return fail(self.ex.status_error(&resp));
+        }
+        if let Ok(Some(claimed)) = content_digest(&resp) {
+            if claimed.algorithm() == self.digest.algorithm() && claimed != self.digest {
+                return fail(Error::Verify(VerifyError::DigestMismatch {
+                    expected: self.digest,
+                    actual: claimed,
+                }));
+            }
+        }
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| headers::location(v, self.ex.url()).ok());
+        Step::Done(Ok(PutOutcome {
+            digest: self.digest,
+            location,
+        }))
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        self.ex.handle_response(cx, response)
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        self.ex.handle_error(cx, error)
+    }
+}
+
+/// `DELETE` of a manifest or blob by digest. Registries answer 202; a
+/// registry with deletion disabled answers 405 `UNSUPPORTED`, reported as
+/// [`Error::Registry`].
+#[derive(Debug)]
+pub struct Delete {
+    ex: Exchange,
+}
+
+impl Delete {
+    /// Deletes the manifest `digest` (and with it every tag pointing at
+    /// it).
+    pub fn manifest(registry: &Registry, repository: &str, digest: &Digest) -> Delete {
+        Self::with(
+            registry,
+            repository,
+            requests::delete_manifest(registry, repository, digest),
+        )
+    }
+
+    /// Deletes the blob `digest` from `repository`.
+    pub fn blob(registry: &Registry, repository: &str, digest: &Digest) -> Delete {
+        Self::with(
+            registry,
+            repository,
+            requests::delete_blob(registry, repository, digest),
+        )
+    }
+
+    fn with(
+        registry: &Registry,
+        repository: &str,
+        req: http::Request<super::RequestBody>,
+    ) -> Delete {
+        let scopes = [Scope::new("repository", repository, ["delete"])]
+            .into_iter()
+            .collect();
+        Delete {
+            ex: Exchange::new(registry, scopes, req, SMALL_BODY_LIMIT, false),
+        }
+    }
+}
+
+impl Operation for Delete {
+    type Output = ();
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<()> {
+        match forward(self.ex.poll(cx)) {
+            Ok(resp) if resp.status().is_success() => Step::Done(Ok(())),
+            Ok(resp) => fail(self.ex.status_error(&resp)),
+            Err(step) => step,
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        self.ex.handle_response(cx, response)
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        self.ex.handle_error(cx, error)
+    }
+}

@@ -1,0 +1,137 @@
+//! Referrers: the manifests whose `subject` is a given manifest
+//! (signatures, SBOMs, attestations).
+//!
+//! ```text
+//! GET /v2/<name>/referrers/<digest>[?artifactType=]
+//!   --200--> the index (filtered here when the registry did not filter)
+//!   --404--> GET manifest <alg>-<hex> (the tag-schema fallback)
+//!              --200--> that index, filtered
+//!              --404--> no referrers
+//! ```
+
+use http::StatusCode;
+
+use super::exchange::Exchange;
+use super::manifest::{other_step, GetManifest};
+use super::ping::{fail, forward};
+use super::{Context, Operation, Response, Step, MANIFEST_LIMIT};
+use crate::auth::{Scope, Scopes};
+use crate::digest::Digest;
+use crate::documents::parse_referrers;
+use crate::error::{Error, TransportError};
+use crate::manifest::{ImageIndex, Manifest};
+use crate::registry::Registry;
+use crate::requests;
+
+/// Lists the referrers of a manifest.
+#[derive(Debug)]
+pub struct Referrers {
+    artifact_type: Option<String>,
+    api: Exchange,
+    fallback: Option<GetManifest>,
+    registry: Registry,
+    repository: String,
+    digest: Digest,
+}
+
+impl Referrers {
+    /// The referrers of `digest` in `repository`, only those of
+    /// `artifact_type` when given.
+    pub fn new(
+        registry: &Registry,
+        repository: &str,
+        digest: Digest,
+        artifact_type: Option<&str>,
+    ) -> Referrers {
+        let scopes: Scopes = [Scope::pull(repository)].into_iter().collect();
+        let req = requests::referrers(registry, repository, &digest, artifact_type);
+        Referrers {
+            artifact_type: artifact_type.map(str::to_string),
+            api: Exchange::new(registry, scopes, req, MANIFEST_LIMIT, false),
+            fallback: None,
+            registry: registry.clone(),
+            repository: repository.to_string(),
+            digest,
+        }
+    }
+
+    fn filtered(&self, mut index: ImageIndex) -> ImageIndex {
+        if let Some(t) = &self.artifact_type {
+            index
+                .manifests
+                .retain(|d| d.artifact_type.as_deref() == Some(t.as_str()));
+        }
+        index
+    }
+}
+
+impl Operation for Referrers {
+    type Output = ImageIndex;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<ImageIndex> {
+        if let Some(get) = &mut self.fallback {
+            return match get.poll(cx) {
+                Step::Done(Ok(f)) => match f.manifest.into_manifest() {
+                    Manifest::Index(index) => Step::Done(Ok(self.filtered(index))),
+                    other => fail(Error::Protocol {
+                        url: format!(
+                            "/v2/{}/manifests/{}",
+                            self.repository,
+                            requests::referrers_tag(&self.digest)
+                        ),
+                        message: format!(
+                            "the referrers tag holds a {}, not an OCI index",
+                            other.kind()
+                        ),
+                    }),
+                },
+                Step::Done(Err(e)) if e.is_not_found() => Step::Done(Ok(ImageIndex::new(
+                    crate::manifest::media_type::OCI_INDEX,
+                    Vec::new(),
+                ))),
+                Step::Done(Err(e)) => fail(e),
+                other => other_step(other),
+            };
+        }
+        let resp = match forward(self.api.poll(cx)) {
+            Ok(r) => r,
+            Err(step) => return step,
+        };
+        match resp.status() {
+            StatusCode::OK => match parse_referrers(resp.body()) {
+                Ok(index) => {
+                    let applied = resp
+                        .headers()
+                        .get("oci-filters-applied")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+                    Step::Done(Ok(if applied { index } else { self.filtered(index) }))
+                }
+                Err(e) => fail(Error::Protocol {
+                    url: self.api.url().to_string(),
+                    message: e.to_string(),
+                }),
+            },
+            StatusCode::NOT_FOUND => {
+                let tag = requests::referrers_tag(&self.digest);
+                self.fallback = Some(GetManifest::new(&self.registry, &self.repository, &tag));
+                self.poll(cx)
+            }
+            _ => fail(self.api.status_error(&resp)),
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        match &mut self.fallback {
+            Some(get) => get.handle_response(cx, response),
+            None => self.api.handle_response(cx, response),
+        }
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        match &mut self.fallback {
+            Some(get) => get.handle_error(cx, error),
+            None => self.api.handle_error(cx, error),
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Registries as network endpoints: which scheme and host serve a
+//! reference's domain, given docker's defaults and the user's settings
+//! (insecure registries, Docker Hub mirrors).
+//!
+//! Like docker, a registry on `localhost`, on `127.0.0.0/8` or on `::1` is
+//! spoken to over plain HTTP; so is any host configured insecure; every
+//! other registry over HTTPS. Docker Hub's `docker.io` is served by
+//! `registry-1.docker.io`.
+//!
+//! ```
+//! use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
+//!
+//! let config = RegistryConfig::default();
+//! let local = Registry::for_domain("localhost:5000", &config);
+//! assert_eq!(local.base_url().as_str(), "http://localhost:5000/");
+//! let hub = Registry::for_domain("docker.io", &config);
+//! assert_eq!(hub.base_url().as_str(), "https://registry-1.docker.io/");
+//!
+//! let config = RegistryConfig::default().with_insecure("registry.lan:5000");
+//! assert_eq!(Registry::for_domain("registry.lan:5000", &config).scheme(), Scheme::Http);
+//! ```
+
+use std::fmt;
+use std::net::IpAddr;
+
+use url::Url;
+
+use crate::reference::{registry_host, DOCKER_HUB_DOMAIN};
+
+/// HTTP or HTTPS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// Plain HTTP: local and explicitly insecure registries only.
+    Http,
+    /// HTTPS.
+    Https,
+}
+
+impl Scheme {
+    /// `http` or `https`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// The user's registry settings, as docker's `daemon.json` has them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegistryConfig {
+    insecure: Vec<String>,
+    mirrors: Vec<Url>,
+}
+
+impl RegistryConfig {
+    /// Marks a registry (`host` or `host:port`, as in a reference) as
+    /// insecure: spoken to over plain HTTP.
+    pub fn with_insecure(mut self, host: impl Into<String>) -> Self {
+        self.insecure.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Adds a Docker Hub mirror (`https://mirror.example.com`), tried in
+    /// the order added before Docker Hub itself.
+    pub fn with_mirror(mut self, url: Url) -> Self {
+        self.mirrors.push(url);
+        self
+    }
+
+    /// The configured Docker Hub mirrors.
+    pub fn mirrors(&self) -> &[Url] {
+        &self.mirrors
+    }
+
+    /// Whether `host` (with optional port) is configured insecure. A
+    /// configured host without a port covers every port of that host.
+    pub fn is_insecure(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let bare = strip_port(&host);
+        self.insecure.iter().any(|h| *h == host || *h == bare)
+    }
+
+    /// The scheme for a registry host: HTTP for loopback hosts and
+    /// configured insecure ones, HTTPS otherwise.
+    pub fn scheme_for(&self, host: &str) -> Scheme {
+        if is_loopback(host) || self.is_insecure(host) {
+            Scheme::Http
+        } else {
+            Scheme::Https
+        }
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// Whether a host (with optional port) is `localhost`, in `127.0.0.0/8`,
+/// or `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    let bare = strip_port(host);
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// One registry endpoint: scheme and `host[:port]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Registry {
+    scheme: Scheme,
+    host: String,
+}
+
+impl Registry {
+    /// The endpoint serving a reference domain (`docker.io`,
+    /// `localhost:5000`, `[::1]:5000`).
+    pub fn for_domain(domain: &str, config: &RegistryConfig) -> Registry {
+        let host = registry_host(domain).to_ascii_lowercase();
+        Registry {
+            scheme: config.scheme_for(&host),
+            host,
+        }
+    }
+
+    /// An endpoint with an explicit scheme.
+    pub fn new(scheme: Scheme, host: impl Into<String>) -> Registry {
+        Registry {
+            scheme,
+            host: host.into().to_ascii_lowercase(),
+        }
+    }
+
+    /// The endpoints to try for a domain, in order: for Docker Hub the
+    /// configured mirrors then Docker Hub; for any other domain, itself.
+    pub fn candidates(domain: &str, config: &RegistryConfig) -> Vec<Registry> {
+        let mut out = Vec::new();
+        if domain.is_empty() || domain == DOCKER_HUB_DOMAIN {
+            for m in &config.mirrors {
+                let scheme = if m.scheme() == "http" {
+                    Scheme::Http
+                } else {
+                    Scheme::Https
+                };
+                let host = match (m.host_str(), m.port()) {
+                    (Some(h), Some(p)) => format!("{h}:{p}"),
+                    (Some(h), None) => h.to_string(),
+                    _ => continue,
+                };
+                out.push(Registry::new(scheme, host));
+            }
+        }
+        out.push(Registry::for_domain(domain, config));
+        out
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// `host[:port]`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// `scheme://host[:port]/`.
+    pub fn base_url(&self) -> Url {
+        // A host that came through the reference grammar or a parsed URL
+        // always makes a valid URL; anything else is refused there.
+        Url::parse(&format!("{}://{}/", self.scheme.as_str(), self.host))
+            .unwrap_or_else(|_| Url::parse("http://invalid.invalid/").expect("static URL"))
+    }
+
+    /// Whether a URL points at this registry (same scheme, host and port).
+    pub fn is_same_origin(&self, url: &Url) -> bool {
+        same_origin(&self.base_url(), url)
+    }
+}
+
+impl fmt::Display for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme.as_str(), self.host)
+    }
+}
+
+/// Whether two URLs have the same scheme, host and (effective) port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_plain_http() {
+        for host in [
+            "localhost",
+            "localhost:5000",
+            "LOCALHOST:5000",
+            "127.0.0.1",
+            "127.1.2.3:5000",
+            "[::1]",
+            "[::1]:5000",
+        ] {
+            assert!(is_loopback(host), "{host}");
+            let r = Registry::for_domain(host, &RegistryConfig::default());
+            assert_eq!(r.scheme(), Scheme::Http, "{host}");
+        }
+        for host in [
+            "example.com",
+            "128.0.0.1",
+            "[::2]:5000",
+            "localhost.example.com",
+            "10.0.0.1:5000",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn insecure_hosts_match_with_or_without_port() {
+        let c = RegistryConfig::default()
+            .with_insecure("reg.lan")
+            .with_insecure("other.lan:5000");
+        assert_eq!(c.scheme_for("reg.lan:443"), Scheme::Http);
+        assert_eq!(c.scheme_for("REG.lan"), Scheme::Http);
+        assert_eq!(c.scheme_for("other.lan:5000"), Scheme::Http);
+        assert_eq!(c.scheme_for("other.lan:5001"), Scheme::Https);
+        assert_eq!(c.scheme_for("ghcr.io"), Scheme::Https);
+    }
+
+    #[test]
+    fn docker_hub_goes_through_mirrors_first() {
+        let c = RegistryConfig::default()
+            .with_mirror(Url::parse("https://mirror.gcr.io").unwrap())
+            .with_mirror(Url::parse("http://10.0.0.5:5000/").unwrap());
+        let hosts: Vec<String> = Registry::candidates("docker.io", &c)
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                "https://mirror.gcr.io",
+                "http://10.0.0.5:5000",
+                "https://registry-1.docker.io"
+            ]
+        );
+        assert_eq!(Registry::candidates("ghcr.io", &c).len(), 1);
+    }
+
+    #[test]
+    fn ipv6_base_url() {
+        let r = Registry::for_domain("[::1]:5000", &RegistryConfig::default());
+        assert_eq!(r.base_url().as_str(), "http://[::1]:5000/");
+        assert!(r.is_same_origin(&Url::parse("http://[::1]:5000/v2/").unwrap()));
+        assert!(!r.is_same_origin(&Url::parse("https://[::1]:5000/v2/").unwrap()));
+    }
+}
