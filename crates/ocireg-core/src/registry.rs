@@ -51,6 +51,7 @@ impl Scheme {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RegistryConfig {
     insecure: Vec<String>,
+    unverified_tls: Vec<String>,
     mirrors: Vec<Url>,
 }
 
@@ -60,6 +61,21 @@ impl RegistryConfig {
     pub fn with_insecure(mut self, host: impl Into<String>) -> Self {
         self.insecure.push(host.into().to_ascii_lowercase());
         self
+    }
+
+    /// Marks a registry as HTTPS without certificate verification (a
+    /// self-signed registry the user chose to trust blindly). Transports
+    /// ask [`RegistryConfig::is_tls_unverified`].
+    pub fn with_unverified_tls(mut self, host: impl Into<String>) -> Self {
+        self.unverified_tls.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Whether certificate verification is off for `host[:port]`.
+    pub fn is_tls_unverified(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let bare = strip_port(&host);
+        self.unverified_tls.iter().any(|h| *h == host || *h == bare)
     }
 
     /// Adds a Docker Hub mirror (`https://mirror.example.com`), tried in

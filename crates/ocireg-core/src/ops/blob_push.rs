@@ -61,6 +61,9 @@ pub enum PushOutcome {
     Mounted,
     /// Uploaded.
     Uploaded,
+    /// With [`BlobPush::mount_only`]: the registry could not mount it (no
+    /// byte sent; push it some other way).
+    NotMounted,
 }
 
 /// Which request is in flight.
@@ -110,6 +113,7 @@ pub struct BlobPush {
     sent: u64,
     resumes: u32,
     fell_back: bool,
+    mount_only: bool,
 }
 
 impl BlobPush {
@@ -146,6 +150,7 @@ impl BlobPush {
             sent: 0,
             resumes: 0,
             fell_back: false,
+            mount_only: false,
         };
         push.phase = Phase::Request(Kind::Start, push.start());
         push
@@ -170,6 +175,13 @@ impl BlobPush {
         if !matches!(self.phase, Phase::Request(Kind::Head, _)) {
             self.phase = self.mount_or_start();
         }
+        self
+    }
+
+    /// Stops after the existence check and the mount attempt, reporting
+    /// [`PushOutcome::NotMounted`] instead of uploading.
+    pub fn mount_only(mut self) -> BlobPush {
+        self.mount_only = true;
         self
     }
 
@@ -369,6 +381,10 @@ impl BlobPush {
                 StatusCode::CREATED => match self.digest {
                     Some(d) => Phase::Done(Ok((d, PushOutcome::Mounted))),
                     None => Phase::Done(Err(protocol(&ex, "mounted without a digest"))),
+                },
+                _ if self.mount_only => match self.digest {
+                    Some(d) => Phase::Done(Ok((d, PushOutcome::NotMounted))),
+                    None => Phase::Done(Err(protocol(&ex, "mount without a digest"))),
                 },
                 StatusCode::ACCEPTED => match self.take_session(&ex, &resp) {
                     Ok(()) => self.next_upload(),

@@ -416,3 +416,47 @@ impl Operation for Delete {
         self.ex.handle_error(cx, error)
     }
 }
+
+/// `HEAD /v2/<name>/blobs/<digest>`: the blob's size when the registry has
+/// it, `None` when it answers 404.
+#[derive(Debug)]
+pub struct HeadBlob {
+    ex: Exchange,
+}
+
+impl HeadBlob {
+    /// Asks whether `repository` has `digest`.
+    pub fn new(registry: &Registry, repository: &str, digest: &Digest) -> HeadBlob {
+        let req = requests::head_blob(registry, repository, digest);
+        HeadBlob {
+            ex: Exchange::new(registry, pull_scopes(repository), req, 0, false),
+        }
+    }
+}
+
+impl Operation for HeadBlob {
+    type Output = Option<u64>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<Option<u64>> {
+        match forward(self.ex.poll(cx)) {
+            Ok(resp) if resp.status() == StatusCode::OK => Step::Done(Ok(Some(
+                resp.headers()
+                    .get(CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0),
+            ))),
+            Ok(resp) if resp.status() == StatusCode::NOT_FOUND => Step::Done(Ok(None)),
+            Ok(resp) => fail(self.ex.status_error(&resp)),
+            Err(step) => step,
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        self.ex.handle_response(cx, response)
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        self.ex.handle_error(cx, error)
+    }
+}

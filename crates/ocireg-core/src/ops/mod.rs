@@ -103,7 +103,7 @@ pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
 pub use list::{ListAll, ListPage, Listing, Page};
 pub use manifest::{
-    Delete, Fetched, GetManifest, HeadManifest, ManifestHead, PutManifest, PutOutcome,
+    Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead, PutManifest, PutOutcome,
 };
 pub use ping::{Ping, PingInfo};
 pub use referrers::Referrers;
@@ -219,6 +219,40 @@ impl Request {
     /// stream their 200/206 bodies; everything else, error bodies
     /// included, is buffered up to a limit.
     pub fn read_mode(&self, status: u16) -> ReadMode {
+        self.read_plan().read_mode(status)
+    }
+
+    /// The reading rules of this request, kept by a transport once it has
+    /// handed the request itself to its HTTP client.
+    pub fn read_plan(&self) -> ReadPlan {
+        ReadPlan {
+            limit: self.limit,
+            stream: self.stream,
+        }
+    }
+
+    /// The request as an `http::Request` and its reading rules.
+    pub fn into_parts(self) -> (http::Request<RequestBody>, ReadPlan) {
+        let plan = self.read_plan();
+        (self.inner, plan)
+    }
+
+    /// The request as an `http::Request`.
+    pub fn into_http(self) -> http::Request<RequestBody> {
+        self.inner
+    }
+}
+
+/// How to read the response to one request (see [`Request::read_mode`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadPlan {
+    limit: u64,
+    stream: bool,
+}
+
+impl ReadPlan {
+    /// How to read the body of a response with `status`.
+    pub fn read_mode(&self, status: u16) -> ReadMode {
         if self.stream && (status == 200 || status == 206) {
             ReadMode::Stream
         } else if self.stream || !(200..300).contains(&status) {
@@ -228,11 +262,6 @@ impl Request {
         } else {
             ReadMode::Buffer { limit: self.limit }
         }
-    }
-
-    /// The request as an `http::Request`.
-    pub fn into_http(self) -> http::Request<RequestBody> {
-        self.inner
     }
 }
 

@@ -1,0 +1,947 @@
+//! [`Client`]: the registry operations as async methods.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use ocireg_core::auth::{Credentials, Session};
+use ocireg_core::digest::{Digest, Hasher, Verifier};
+use ocireg_core::manifest::{ImageIndex, RawManifest};
+use ocireg_core::ops::{
+    BlobPull, BlobPush, Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll, ListPage,
+    Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest,
+    PutOutcome, Referrers, Resolve, Resolved,
+};
+use ocireg_core::platform::Platform;
+use ocireg_core::registry::{Registry, RegistryConfig};
+use ocireg_core::url::Url;
+use ocireg_core::Reference;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tracing::Instrument;
+
+use crate::docker_config::DockerConfig;
+use crate::source::{BlobSource, BytesSource, FileSource, ReaderSource};
+use crate::transport::{Io, Transport};
+use crate::Error;
+
+/// Which way bytes move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Direction {
+    /// Downloading from a registry.
+    Pull,
+    /// Uploading to a registry.
+    Push,
+}
+
+/// Progress of one blob transfer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Download or upload.
+    pub direction: Direction,
+    /// The blob.
+    pub digest: Option<Digest>,
+    /// Bytes moved so far in this transfer (a retried upload counts again).
+    pub done: u64,
+    /// The blob's size, when known.
+    pub total: Option<u64>,
+}
+
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Builds a [`Client`].
+#[must_use]
+pub struct ClientBuilder {
+    config: RegistryConfig,
+    credentials: HashMap<String, Credentials>,
+    docker_config: Option<DockerConfig>,
+    use_docker_config: bool,
+    user_agent: String,
+    timeout: Option<Duration>,
+    connect_timeout: Duration,
+    ca_certificates: Vec<Vec<u8>>,
+    max_parallel: usize,
+    chunk_size: Option<u64>,
+    progress: Option<ProgressFn>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            config: RegistryConfig::default(),
+            credentials: HashMap::new(),
+            docker_config: None,
+            use_docker_config: true,
+            user_agent: format!("ocireg/{}", env!("CARGO_PKG_VERSION")),
+            timeout: None,
+            connect_timeout: Duration::from_secs(30),
+            ca_certificates: Vec::new(),
+            max_parallel: 4,
+            chunk_size: None,
+            progress: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Registry settings: insecure registries, mirrors.
+    pub fn registry_config(mut self, config: RegistryConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Marks a registry as plain HTTP (like docker's `insecure-registries`;
+    /// loopback registries are plain HTTP anyway).
+    pub fn insecure_registry(mut self, host: &str) -> Self {
+        self.config = self.config.with_insecure(host);
+        self
+    }
+
+    /// Speaks HTTPS to `host` without verifying its certificate.
+    pub fn unverified_tls(mut self, host: &str) -> Self {
+        self.config = self.config.with_unverified_tls(host);
+        self
+    }
+
+    /// Adds a Docker Hub mirror, tried before Docker Hub.
+    pub fn mirror(mut self, url: Url) -> Self {
+        self.config = self.config.with_mirror(url);
+        self
+    }
+
+    /// Credentials for a registry host (`localhost:5000`,
+    /// `registry-1.docker.io`); they win over docker's config.
+    pub fn credentials(mut self, host: &str, credentials: Credentials) -> Self {
+        self.credentials
+            .insert(host.to_ascii_lowercase(), credentials);
+        self
+    }
+
+    /// Whether to read docker's `config.json` and credential helpers for
+    /// registries without explicit credentials (default: yes).
+    pub fn use_docker_config(mut self, yes: bool) -> Self {
+        self.use_docker_config = yes;
+        self
+    }
+
+    /// Uses this docker config instead of the default file.
+    pub fn docker_config(mut self, config: DockerConfig) -> Self {
+        self.docker_config = Some(config);
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// A timeout for each whole request (none by default: blobs are big).
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+
+    /// The connect timeout (30 s by default).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    /// Trusts an extra CA certificate (PEM).
+    pub fn ca_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_certificates.push(pem.into());
+        self
+    }
+
+    /// How many blobs move at once in a copy (default 4).
+    pub fn max_parallel_transfers(mut self, n: usize) -> Self {
+        self.max_parallel = n.max(1);
+        self
+    }
+
+    /// Uploads in chunks of this size instead of one request per blob.
+    pub fn chunk_size(mut self, bytes: u64) -> Self {
+        self.chunk_size = Some(bytes);
+        self
+    }
+
+    /// Calls `f` as blob bytes move.
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let make = |verify: bool| -> Result<reqwest::Client, Error> {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(self.user_agent.clone())
+                .connect_timeout(self.connect_timeout)
+                .tls_danger_accept_invalid_certs(!verify);
+            if let Some(t) = self.timeout {
+                b = b.timeout(t);
+            }
+            for pem in &self.ca_certificates {
+                let cert =
+                    reqwest::Certificate::from_pem(pem).map_err(|e| Error::Setup(e.to_string()))?;
+                b = b.add_root_certificate(cert);
+            }
+            b.build().map_err(|e| Error::Setup(e.to_string()))
+        };
+        let mut session = Session::new(self.config);
+        let mut resolved = HashSet::new();
+        for (host, creds) in self.credentials {
+            session.set_credentials(&host, creds);
+            resolved.insert(host);
+        }
+        let docker_config = if self.use_docker_config {
+            match self.docker_config {
+                Some(c) => Some(c),
+                None => Some(DockerConfig::load()?),
+            }
+        } else {
+            None
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: Transport {
+                    http: make(true)?,
+                    unverified: make(false)?,
+                    session: Arc::new(Mutex::new(session)),
+                },
+                docker_config,
+                resolved: Mutex::new(resolved),
+                parallel: Arc::new(tokio::sync::Semaphore::new(self.max_parallel)),
+                chunk_size: self.chunk_size,
+                progress: self.progress,
+            }),
+        })
+    }
+}
+
+struct Inner {
+    transport: Transport,
+    docker_config: Option<DockerConfig>,
+    resolved: Mutex<HashSet<String>>,
+    parallel: Arc<tokio::sync::Semaphore>,
+    chunk_size: Option<u64>,
+    progress: Option<ProgressFn>,
+}
+
+/// A registry client. Cheap to clone; clones share connections, the token
+/// cache and the transfer limit.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), ocireg::Error> {
+/// let client = ocireg::Client::builder().build()?;
+/// let image: ocireg::Reference = "localhost:5000/team/app:v1".parse()?;
+/// let fetched = client.get_manifest(&image).await?;
+/// println!("{} {}", fetched.manifest.digest(), fetched.manifest.media_type());
+/// for tag in client.tags(&image).await? {
+///     println!("{tag}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+/// The manifest reference string of a reference: its digest, else its
+/// tag, else `latest`.
+fn manifest_ref(r: &Reference) -> String {
+    match (r.digest(), r.tag()) {
+        (Some(d), _) => d.to_string(),
+        (None, Some(t)) => t.to_string(),
+        (None, None) => ocireg_core::reference::DEFAULT_TAG.to_string(),
+    }
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The registry settings.
+    pub fn registry_config(&self) -> RegistryConfig {
+        self.session().config().clone()
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.inner
+            .transport
+            .session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The registry endpoint for a reference domain.
+    pub fn registry(&self, domain: &str) -> Registry {
+        Registry::for_domain(domain, self.session().config())
+    }
+
+    fn candidates(&self, domain: &str) -> Vec<Registry> {
+        Registry::candidates(domain, self.session().config())
+    }
+
+    /// Makes sure the session has the credentials for `registry`.
+    async fn credentials_for(&self, registry: &Registry) -> Result<(), Error> {
+        let host = registry.host().to_string();
+        if self
+            .inner
+            .resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&host)
+        {
+            return Ok(());
+        }
+        let creds = match &self.inner.docker_config {
+            Some(c) => c.credentials(&host).await?,
+            None => Credentials::Anonymous,
+        };
+        self.session().set_credentials(&host, creds);
+        self.inner
+            .resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(host);
+        Ok(())
+    }
+
+    async fn run<O: Operation>(&self, registry: &Registry, mut op: O) -> Result<O::Output, Error> {
+        self.credentials_for(registry).await?;
+        self.inner.transport.run(&mut op, &mut Io::none()).await
+    }
+
+    /// Runs a read operation against each candidate registry (Docker Hub
+    /// mirrors, then Docker Hub) until one answers.
+    async fn run_pull<O: Operation>(
+        &self,
+        domain: &str,
+        make: impl Fn(&Registry) -> O,
+    ) -> Result<(Registry, O::Output), Error> {
+        let candidates = self.candidates(domain);
+        let mut last = None;
+        for (i, registry) in candidates.iter().enumerate() {
+            match self.run(registry, make(registry)).await {
+                Ok(out) => return Ok((registry.clone(), out)),
+                Err(e) if i + 1 < candidates.len() => {
+                    tracing::warn!(registry = %registry, error = %e, "mirror failed, trying the next");
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::Setup("no registry to try".into())))
+    }
+
+    /// Checks that `domain` serves the registry API, authenticating if it
+    /// asks.
+    pub async fn ping(&self, domain: &str) -> Result<PingInfo, Error> {
+        let registry = self.registry(domain);
+        self.run(&registry, Ping::new(registry.clone()))
+            .instrument(tracing::info_span!("ocireg.ping", %domain))
+            .await
+    }
+
+    /// Every repository of a registry.
+    pub async fn catalog(&self, domain: &str) -> Result<Vec<String>, Error> {
+        let registry = self.registry(domain);
+        self.run(
+            &registry,
+            ListAll::new(registry.clone(), Listing::Catalog, Some(1000)),
+        )
+        .instrument(tracing::info_span!("ocireg.catalog", %domain))
+        .await
+    }
+
+    /// One page of the catalog: the first (`next: None`) or the one a
+    /// previous page pointed at.
+    pub async fn catalog_page(
+        &self,
+        domain: &str,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> Result<Page, Error> {
+        let registry = self.registry(domain);
+        let op = match next {
+            Some(u) => ListPage::at(registry.clone(), Listing::Catalog, n, u),
+            None => ListPage::first(registry.clone(), Listing::Catalog, n),
+        };
+        self.run(&registry, op).await
+    }
+
+    /// The catalog as a stream of repository names, fetched a page at a
+    /// time.
+    pub fn catalog_stream(
+        &self,
+        domain: &str,
+        n: u32,
+    ) -> impl Stream<Item = Result<String, Error>> + '_ {
+        self.list_stream(self.registry(domain), Listing::Catalog, n)
+    }
+
+    /// Every tag of a repository.
+    pub async fn tags(&self, repository: &Reference) -> Result<Vec<String>, Error> {
+        let registry = self.registry(repository.domain());
+        let listing = Listing::Tags {
+            repository: repository.path().to_string(),
+        };
+        self.run(&registry, ListAll::new(registry.clone(), listing, None))
+            .instrument(tracing::info_span!("ocireg.tags", repository = %repository.name()))
+            .await
+    }
+
+    /// One page of tags.
+    pub async fn tags_page(
+        &self,
+        repository: &Reference,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> Result<Page, Error> {
+        let registry = self.registry(repository.domain());
+        let listing = Listing::Tags {
+            repository: repository.path().to_string(),
+        };
+        let op = match next {
+            Some(u) => ListPage::at(registry.clone(), listing, n, u),
+            None => ListPage::first(registry.clone(), listing, n),
+        };
+        self.run(&registry, op).await
+    }
+
+    /// The tags as a stream, fetched a page at a time.
+    pub fn tags_stream(
+        &self,
+        repository: &Reference,
+        n: u32,
+    ) -> impl Stream<Item = Result<String, Error>> + '_ {
+        let listing = Listing::Tags {
+            repository: repository.path().to_string(),
+        };
+        self.list_stream(self.registry(repository.domain()), listing, n)
+    }
+
+    fn list_stream(
+        &self,
+        registry: Registry,
+        listing: Listing,
+        n: u32,
+    ) -> impl Stream<Item = Result<String, Error>> + '_ {
+        struct State {
+            next: Option<Option<Url>>,
+            buffered: std::collections::VecDeque<String>,
+        }
+        let start = State {
+            next: Some(None),
+            buffered: Default::default(),
+        };
+        futures_util::stream::unfold(start, move |mut st| {
+            let registry = registry.clone();
+            let listing = listing.clone();
+            async move {
+                loop {
+                    if let Some(item) = st.buffered.pop_front() {
+                        return Some((Ok(item), st));
+                    }
+                    let at = st.next.take()?;
+                    let op = match &at {
+                        Some(u) => ListPage::at(registry.clone(), listing.clone(), Some(n), u),
+                        None => ListPage::first(registry.clone(), listing.clone(), Some(n)),
+                    };
+                    match self.run(&registry, op).await {
+                        Ok(page) => {
+                            st.buffered.extend(page.items);
+                            st.next = page.next.map(Some);
+                        }
+                        Err(e) => return Some((Err(e), st)),
+                    }
+                }
+            }
+        })
+    }
+
+    /// The manifest a reference points at (by digest, tag, or `latest`),
+    /// verified against its digest.
+    pub async fn get_manifest(&self, reference: &Reference) -> Result<Fetched, Error> {
+        let (repo, r) = (reference.path().to_string(), manifest_ref(reference));
+        self.run_pull(reference.domain(), |reg| GetManifest::new(reg, &repo, &r))
+            .instrument(tracing::info_span!("ocireg.get_manifest", reference = %reference))
+            .await
+            .map(|(_, f)| f)
+    }
+
+    /// Digest, media type and size of a manifest, without its body when
+    /// the registry allows (no pull is counted on Docker Hub).
+    pub async fn head_manifest(&self, reference: &Reference) -> Result<ManifestHead, Error> {
+        let (repo, r) = (reference.path().to_string(), manifest_ref(reference));
+        self.run_pull(reference.domain(), |reg| HeadManifest::new(reg, &repo, &r))
+            .instrument(tracing::info_span!("ocireg.head_manifest", reference = %reference))
+            .await
+            .map(|(_, h)| h)
+    }
+
+    /// The image manifest for `platform` (through the index, if the
+    /// reference points at one).
+    pub async fn resolve(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+    ) -> Result<Resolved, Error> {
+        let (repo, r) = (reference.path().to_string(), manifest_ref(reference));
+        self.run_pull(reference.domain(), |reg| {
+            Resolve::new(reg, &repo, &r, platform.clone())
+        })
+        .instrument(tracing::info_span!("ocireg.resolve", reference = %reference, %platform))
+        .await
+        .map(|(_, r)| r)
+    }
+
+    /// Pushes a manifest under the reference's tag (or digest).
+    pub async fn put_manifest(
+        &self,
+        reference: &Reference,
+        manifest: &RawManifest,
+    ) -> Result<PutOutcome, Error> {
+        let registry = self.registry(reference.domain());
+        let r = match (reference.tag(), reference.digest()) {
+            (Some(t), _) => t.to_string(),
+            (None, Some(d)) => d.to_string(),
+            (None, None) => manifest.digest().to_string(),
+        };
+        self.run(
+            &registry,
+            PutManifest::new(&registry, reference.path(), &r, manifest),
+        )
+        .instrument(tracing::info_span!("ocireg.put_manifest", reference = %reference))
+        .await
+    }
+
+    /// Deletes the manifest a reference points at (a tag is resolved to
+    /// its digest first; deleting removes every tag with that digest).
+    pub async fn delete_manifest(&self, reference: &Reference) -> Result<Digest, Error> {
+        let registry = self.registry(reference.domain());
+        let digest = match reference.digest() {
+            Some(d) => *d,
+            None => self.head_manifest(reference).await?.digest,
+        };
+        self.run(
+            &registry,
+            Delete::manifest(&registry, reference.path(), &digest),
+        )
+        .instrument(tracing::info_span!("ocireg.delete_manifest", reference = %reference))
+        .await?;
+        Ok(digest)
+    }
+
+    /// Deletes a blob from a repository.
+    pub async fn delete_blob(&self, repository: &Reference, digest: &Digest) -> Result<(), Error> {
+        let registry = self.registry(repository.domain());
+        self.run(
+            &registry,
+            Delete::blob(&registry, repository.path(), digest),
+        )
+        .await
+    }
+
+    /// The referrers of a manifest (the reference must carry a digest,
+    /// or its tag is resolved first).
+    pub async fn referrers(
+        &self,
+        reference: &Reference,
+        artifact_type: Option<&str>,
+    ) -> Result<ImageIndex, Error> {
+        let registry = self.registry(reference.domain());
+        let digest = match reference.digest() {
+            Some(d) => *d,
+            None => self.head_manifest(reference).await?.digest,
+        };
+        self.run(
+            &registry,
+            Referrers::new(&registry, reference.path(), digest, artifact_type),
+        )
+        .await
+    }
+
+    fn progress_fn(
+        &self,
+        direction: Direction,
+        digest: Option<Digest>,
+        total: Option<u64>,
+    ) -> Option<impl Fn(u64) + Send + Sync> {
+        let f = self.inner.progress.clone()?;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        Some(move |n: u64| {
+            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            f(&Progress {
+                direction,
+                digest,
+                done: d,
+                total,
+            })
+        })
+    }
+
+    /// Downloads a blob into `writer`, verifying it against `digest` (and
+    /// `size` when given). On a digest mismatch the error comes after the
+    /// bytes were written: discard them.
+    pub async fn pull_blob<W: AsyncWrite + Unpin + Send>(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: Option<u64>,
+        writer: &mut W,
+    ) -> Result<Digest, Error> {
+        self.pull_blob_at(repository, digest, size, 0, Verifier::new(*digest), writer)
+            .await
+    }
+
+    async fn pull_blob_at<W: AsyncWrite + Unpin + Send>(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: Option<u64>,
+        offset: u64,
+        verifier: Verifier,
+        writer: &mut W,
+    ) -> Result<Digest, Error> {
+        let registry = self.registry(repository.domain());
+        self.credentials_for(&registry).await?;
+        let progress = self.progress_fn(Direction::Pull, Some(*digest), size);
+        let mut op = BlobPull::resume_from(
+            &registry,
+            repository.path(),
+            *digest,
+            size,
+            offset,
+            verifier,
+        );
+        let mut io = Io {
+            sink: Some(writer),
+            source: None,
+            progress: progress.as_ref().map(|p| p as &(dyn Fn(u64) + Send + Sync)),
+        };
+        self.inner
+            .transport
+            .run(&mut op, &mut io)
+            .instrument(tracing::info_span!("ocireg.pull_blob", %digest))
+            .await
+    }
+
+    /// Downloads a blob into a file, resuming a partial file left by an
+    /// earlier attempt (its bytes are hashed, then the rest is fetched
+    /// with a Range request). The file is complete and verified when this
+    /// returns `Ok`; on a mismatch it is removed.
+    pub async fn pull_blob_to_file(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: Option<u64>,
+        path: &Path,
+    ) -> Result<Digest, Error> {
+        let file_err = |source| Error::File {
+            path: path.display().to_string(),
+            source,
+        };
+        let partial = part_path(path);
+        let mut verifier = Verifier::new(*digest);
+        let mut offset = 0;
+        if let Ok(existing) = tokio::fs::File::open(&partial).await {
+            let mut reader = tokio::io::BufReader::new(existing);
+            let mut buf = vec![0u8; 256 << 10];
+            loop {
+                let n = tokio::io::AsyncReadExt::read(&mut reader, &mut buf)
+                    .await
+                    .map_err(file_err)?;
+                if n == 0 {
+                    break;
+                }
+                verifier.update(&buf[..n]);
+                offset += n as u64;
+            }
+        }
+        if let Some(s) = size {
+            if offset > s {
+                verifier = Verifier::new(*digest);
+                offset = 0;
+                let _ = tokio::fs::remove_file(&partial).await;
+            }
+        }
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&partial)
+            .await
+            .map_err(file_err)?;
+        match self
+            .pull_blob_at(repository, digest, size, offset, verifier, &mut file)
+            .await
+        {
+            Ok(d) => {
+                tokio::fs::rename(&partial, path).await.map_err(file_err)?;
+                Ok(d)
+            }
+            Err(Error::Registry(ocireg_core::Error::Verify(v))) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Err(Error::Registry(ocireg_core::Error::Verify(v)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A blob as a stream of bytes; the stream ends with an error instead
+    /// of its last chunk when the content does not match the digest, so
+    /// a consumer that waits for the end never takes bad bytes as good.
+    pub fn pull_blob_stream(
+        &self,
+        repository: &Reference,
+        digest: Digest,
+        size: Option<u64>,
+    ) -> impl Stream<Item = Result<Bytes, Error>> + Send + 'static {
+        let client = self.clone();
+        let repository = repository.clone();
+        let (mut writer, reader) = tokio::io::duplex(256 << 10);
+        let task = tokio::spawn(async move {
+            let result = client
+                .pull_blob(&repository, &digest, size, &mut writer)
+                .await;
+            drop(writer);
+            result
+        });
+        struct State {
+            reader: tokio::io::DuplexStream,
+            held: Option<Bytes>,
+            task: Option<tokio::task::JoinHandle<Result<Digest, Error>>>,
+        }
+        let start = State {
+            reader,
+            held: None,
+            task: Some(task),
+        };
+        futures_util::stream::unfold(start, |mut st| async move {
+            loop {
+                let task = st.task.as_mut()?;
+                let mut buf = vec![0u8; 64 << 10];
+                match tokio::io::AsyncReadExt::read(&mut st.reader, &mut buf).await {
+                    Ok(n) if n > 0 => {
+                        buf.truncate(n);
+                        // Hand out the previous chunk; hold this one until
+                        // the next arrives or the pull is verified.
+                        if let Some(prev) = st.held.replace(Bytes::from(buf)) {
+                            return Some((Ok(prev), st));
+                        }
+                    }
+                    _ => {
+                        let result = match task.await {
+                            Ok(r) => r,
+                            Err(e) => Err(Error::Setup(format!("pull task failed: {e}"))),
+                        };
+                        st.task = None;
+                        return match result {
+                            Ok(_) => st.held.take().map(|last| (Ok(last), st)),
+                            Err(e) => {
+                                st.held = None;
+                                Some((Err(e), st))
+                            }
+                        };
+                    }
+                }
+            }
+        })
+    }
+
+    /// Pushes a blob from any source of known digest and size. With
+    /// `mount_from`, first tries to mount it from that repository of the
+    /// same registry. Skips the upload when the registry has it.
+    pub async fn push_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: u64,
+        source: &mut dyn BlobSource,
+        mount_from: Option<&str>,
+    ) -> Result<PushOutcome, Error> {
+        self.push_blob_with(repository, digest, size, source, mount_from, true)
+            .await
+    }
+
+    pub(crate) async fn push_blob_with(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: u64,
+        source: &mut dyn BlobSource,
+        mount_from: Option<&str>,
+        check_exists: bool,
+    ) -> Result<PushOutcome, Error> {
+        let registry = self.registry(repository.domain());
+        self.credentials_for(&registry).await?;
+        let mut op = BlobPush::new(&registry, repository.path(), *digest, size);
+        if check_exists {
+            op = op.check_exists();
+        }
+        if let Some(from) = mount_from {
+            op = op.mount_from(from);
+        }
+        if let Some(c) = self.inner.chunk_size {
+            op = op.strategy(PushStrategy::Chunked { chunk_size: c });
+        }
+        let progress = self.progress_fn(Direction::Push, Some(*digest), Some(size));
+        let mut io = Io {
+            sink: None,
+            source: Some(source),
+            progress: progress.as_ref().map(|p| p as &(dyn Fn(u64) + Send + Sync)),
+        };
+        let (_, outcome) = self
+            .inner
+            .transport
+            .run(&mut op, &mut io)
+            .instrument(tracing::info_span!("ocireg.push_blob", %digest, size))
+            .await?;
+        Ok(outcome)
+    }
+
+    /// Pushes bytes in memory as a blob; returns its digest.
+    pub async fn push_blob_bytes(
+        &self,
+        repository: &Reference,
+        bytes: Bytes,
+    ) -> Result<Digest, Error> {
+        let digest = Digest::sha256(&bytes);
+        let mut source = BytesSource(bytes.clone());
+        self.push_blob(repository, &digest, bytes.len() as u64, &mut source, None)
+            .await?;
+        Ok(digest)
+    }
+
+    /// Pushes a file as a blob (hashing it first, then streaming it from
+    /// disk); returns its digest and size.
+    pub async fn push_blob_file(
+        &self,
+        repository: &Reference,
+        path: &Path,
+    ) -> Result<(Digest, u64), Error> {
+        let (digest, size) = hash_file(path).await?;
+        let mut source = FileSource(path.to_path_buf());
+        self.push_blob(repository, &digest, size, &mut source, None)
+            .await?;
+        Ok((digest, size))
+    }
+
+    /// Pushes a blob read once from `reader`, whose digest and size are not
+    /// known in advance (hashed as it streams); returns its digest.
+    pub async fn push_blob_reader<R: AsyncRead + Unpin + Send>(
+        &self,
+        repository: &Reference,
+        reader: R,
+    ) -> Result<Digest, Error> {
+        let registry = self.registry(repository.domain());
+        self.credentials_for(&registry).await?;
+        let mut op = BlobPush::streamed(&registry, repository.path());
+        let mut source = ReaderSource::new(reader);
+        let progress = self.progress_fn(Direction::Push, None, None);
+        let mut io = Io {
+            sink: None,
+            source: Some(&mut source),
+            progress: progress.as_ref().map(|p| p as &(dyn Fn(u64) + Send + Sync)),
+        };
+        let (digest, _) = self.inner.transport.run(&mut op, &mut io).await?;
+        Ok(digest)
+    }
+
+    /// Mounts a blob from another repository of the same registry;
+    /// `NotMounted` when the registry could not (no byte is sent).
+    pub async fn mount_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        from: &Reference,
+    ) -> Result<PushOutcome, Error> {
+        self.skip_blob(repository, digest, 0, Some(from.path()))
+            .await
+    }
+
+    /// Whether a repository has a blob (its size when it does).
+    pub async fn head_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+    ) -> Result<Option<u64>, Error> {
+        let registry = self.registry(repository.domain());
+        self.run(
+            &registry,
+            HeadBlob::new(&registry, repository.path(), digest),
+        )
+        .await
+    }
+
+    /// `Exists` or `Mounted` without moving a byte, else `NotMounted`.
+    pub(crate) async fn skip_blob(
+        &self,
+        repository: &Reference,
+        digest: &Digest,
+        size: u64,
+        mount_from: Option<&str>,
+    ) -> Result<PushOutcome, Error> {
+        let registry = self.registry(repository.domain());
+        self.credentials_for(&registry).await?;
+        let mut op = BlobPush::new(&registry, repository.path(), *digest, size)
+            .check_exists()
+            .mount_only();
+        if let Some(from) = mount_from {
+            op = op.mount_from(from);
+        }
+        let (_, outcome) = self.inner.transport.run(&mut op, &mut Io::none()).await?;
+        Ok(outcome)
+    }
+
+    pub(crate) fn semaphore(&self) -> Arc<tokio::sync::Semaphore> {
+        self.inner.parallel.clone()
+    }
+}
+
+/// The file a download goes to until it is verified.
+fn part_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".part");
+    path.with_file_name(name)
+}
+
+/// The sha256 digest and size of a file.
+pub(crate) async fn hash_file(path: &Path) -> Result<(Digest, u64), Error> {
+    let file_err = |source| Error::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(file_err)?;
+    let mut hasher = Hasher::new(ocireg_core::Algorithm::Sha256);
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf)
+            .await
+            .map_err(file_err)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let size = hasher.len();
+    Ok((hasher.finish(), size))
+}

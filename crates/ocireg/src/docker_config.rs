@@ -1,0 +1,304 @@
+//! Credentials the way docker finds them: `$DOCKER_CONFIG/config.json`,
+//! else `~/.docker/config.json`; per registry a credential helper
+//! (`credHelpers`), else an `auths` entry (base64 `auth`, or an
+//! `identitytoken`), else the default store (`credsStore`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use ocireg_core::auth::Credentials;
+use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
+
+use crate::Error;
+
+/// The key docker uses for Docker Hub in `config.json`.
+pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+
+#[derive(Clone, Default, Deserialize)]
+struct AuthEntry {
+    #[serde(default)]
+    auth: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    identitytoken: Option<String>,
+}
+
+/// A parsed docker `config.json`.
+#[derive(Clone, Default, Deserialize)]
+pub struct DockerConfig {
+    #[serde(default)]
+    auths: HashMap<String, AuthEntry>,
+    #[serde(default, rename = "credsStore")]
+    creds_store: Option<String>,
+    #[serde(default, rename = "credHelpers")]
+    cred_helpers: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for DockerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerConfig")
+            .field("auths", &self.auths.keys().collect::<Vec<_>>())
+            .field("creds_store", &self.creds_store)
+            .field("cred_helpers", &self.cred_helpers)
+            .finish()
+    }
+}
+
+/// The registry part of a config key: `https://host/v1/` -> `host`.
+fn key_host(key: &str) -> String {
+    let k = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(key);
+    k.split('/').next().unwrap_or(k).to_ascii_lowercase()
+}
+
+fn is_docker_hub(host: &str) -> bool {
+    matches!(
+        host,
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com"
+    )
+}
+
+impl DockerConfig {
+    /// The path docker reads: `$DOCKER_CONFIG/config.json`, else
+    /// `$HOME/.docker/config.json`.
+    pub fn default_path() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("DOCKER_CONFIG") {
+            return Some(PathBuf::from(dir).join("config.json"));
+        }
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker").join("config.json"))
+    }
+
+    /// Reads the default config; a missing file is an empty config.
+    pub fn load() -> Result<DockerConfig, Error> {
+        match Self::default_path() {
+            Some(p) => Self::load_from(&p),
+            None => Ok(DockerConfig::default()),
+        }
+    }
+
+    /// Reads a config file; a missing file is an empty config.
+    pub fn load_from(path: &std::path::Path) -> Result<DockerConfig, Error> {
+        match std::fs::read(path) {
+            Ok(bytes) => Self::from_json(&bytes)
+                .map_err(|e| Error::Credentials(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DockerConfig::default()),
+            Err(e) => Err(Error::File {
+                path: path.display().to_string(),
+                source: e,
+            }),
+        }
+    }
+
+    /// Parses the JSON of a config file.
+    pub fn from_json(bytes: &[u8]) -> Result<DockerConfig, String> {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
+
+    fn entry(&self, host: &str) -> Option<&AuthEntry> {
+        let hub = is_docker_hub(host);
+        self.auths
+            .iter()
+            .find(|(k, _)| {
+                let kh = key_host(k);
+                kh == host || (hub && is_docker_hub(&kh))
+            })
+            .map(|(_, v)| v)
+    }
+
+    fn helper(&self, host: &str) -> Option<&str> {
+        let hub = is_docker_hub(host);
+        self.cred_helpers
+            .iter()
+            .find(|(k, _)| {
+                let kh = key_host(k);
+                kh == host || (hub && is_docker_hub(&kh))
+            })
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The credentials for a registry host (`registry-1.docker.io`,
+    /// `localhost:5000`), running a credential helper when configured.
+    pub async fn credentials(&self, host: &str) -> Result<Credentials, Error> {
+        let host = host.to_ascii_lowercase();
+        let server = if is_docker_hub(&host) {
+            DOCKER_HUB_KEY.to_string()
+        } else {
+            host.clone()
+        };
+        if let Some(helper) = self.helper(&host) {
+            return run_helper(helper, &server).await;
+        }
+        if let Some(entry) = self.entry(&host) {
+            if let Some(c) = entry_credentials(entry)? {
+                return Ok(c);
+            }
+        }
+        if let Some(store) = &self.creds_store {
+            return run_helper(store, &server).await;
+        }
+        Ok(Credentials::Anonymous)
+    }
+}
+
+fn entry_credentials(e: &AuthEntry) -> Result<Option<Credentials>, Error> {
+    let (mut user, mut pass) = (e.username.clone(), e.password.clone());
+    if let Some(auth) = e.auth.as_deref().filter(|a| !a.is_empty()) {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(auth.trim())
+            .map_err(|_| Error::Credentials("an auths entry's `auth` is not base64".into()))?;
+        let text = String::from_utf8(decoded)
+            .map_err(|_| Error::Credentials("an auths entry's `auth` is not UTF-8".into()))?;
+        let (u, p) = text.split_once(':').ok_or_else(|| {
+            Error::Credentials("an auths entry's `auth` is not user:password".into())
+        })?;
+        user = Some(u.to_string());
+        pass = Some(p.to_string());
+    }
+    if let Some(token) = e.identitytoken.as_deref().filter(|t| !t.is_empty()) {
+        return Ok(Some(Credentials::IdentityToken {
+            username: user,
+            token: token.to_string(),
+        }));
+    }
+    Ok(match (user, pass) {
+        (Some(u), Some(p)) if !u.is_empty() => Some(Credentials::basic(u, p)),
+        _ => None,
+    })
+}
+
+#[derive(Deserialize)]
+struct HelperOutput {
+    #[serde(rename = "Username", default)]
+    username: String,
+    #[serde(rename = "Secret", default)]
+    secret: String,
+}
+
+/// Runs `docker-credential-<name> get` with the server URL on stdin.
+async fn run_helper(name: &str, server: &str) -> Result<Credentials, Error> {
+    let program = format!("docker-credential-{name}");
+    let mut child = tokio::process::Command::new(&program)
+        .arg("get")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Credentials(format!("cannot run {program}: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(server.as_bytes())
+            .await
+            .map_err(|e| Error::Credentials(format!("{program}: {e}")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .await
+        .map_err(|e| Error::Credentials(format!("{program}: {e}")))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        if msg.contains("credentials not found") {
+            return Ok(Credentials::Anonymous);
+        }
+        return Err(Error::Credentials(format!(
+            "{program} failed: {}",
+            msg.trim()
+        )));
+    }
+    let parsed: HelperOutput = serde_json::from_slice(&out.stdout)
+        .map_err(|e| Error::Credentials(format!("{program} printed no credentials JSON: {e}")))?;
+    Ok(if parsed.username == "<token>" {
+        Credentials::IdentityToken {
+            username: None,
+            token: parsed.secret,
+        }
+    } else {
+        Credentials::basic(parsed.username, parsed.secret)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_auths_and_docker_hub_key() {
+        let cfg = DockerConfig::from_json(
+            br#"{"auths": {
+                "https://index.docker.io/v1/": {"auth": "YWxpY2U6aHVicGFzcw=="},
+                "localhost:5000": {"auth": "Ym9iOnBhc3M6d2l0aDpjb2xvbnM="},
+                "ghcr.io": {"identitytoken": "refresh"}
+            }}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.credentials("registry-1.docker.io").await.unwrap(),
+            Credentials::basic("alice", "hubpass")
+        );
+        assert_eq!(
+            cfg.credentials("localhost:5000").await.unwrap(),
+            Credentials::basic("bob", "pass:with:colons")
+        );
+        assert!(matches!(
+            cfg.credentials("ghcr.io").await.unwrap(),
+            Credentials::IdentityToken { .. }
+        ));
+        assert_eq!(
+            cfg.credentials("quay.io").await.unwrap(),
+            Credentials::Anonymous
+        );
+        assert!(!format!("{cfg:?}").contains("YWxp"));
+    }
+
+    #[tokio::test]
+    async fn runs_credential_helpers() {
+        let dir = std::env::temp_dir().join(format!("ocireg-helper-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let helper = dir.join("docker-credential-ociregtest");
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\nread server\nif [ \"$server\" = \"example.com:5000\" ]; then echo '{\"ServerURL\":\"x\",\"Username\":\"carol\",\"Secret\":\"s3\"}'; \
+             elif [ \"$server\" = \"https://index.docker.io/v1/\" ]; then echo '{\"Username\":\"<token>\",\"Secret\":\"idt\"}'; \
+             else echo 'credentials not found in native keychain'; exit 1; fi\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        // Tests in this binary run in threads: set PATH only for this helper
+        // by calling it through the full name in a scoped environment.
+        std::env::set_var("PATH", path);
+        let cfg = DockerConfig::from_json(
+            br#"{"credsStore": "ociregtest", "credHelpers": {"other.io": "missing-helper"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.credentials("example.com:5000").await.unwrap(),
+            Credentials::basic("carol", "s3")
+        );
+        assert!(
+            matches!(cfg.credentials("registry-1.docker.io").await.unwrap(), Credentials::IdentityToken { token, .. } if token == "idt")
+        );
+        assert_eq!(
+            cfg.credentials("nowhere.io").await.unwrap(),
+            Credentials::Anonymous
+        );
+        let err = cfg.credentials("other.io").await.unwrap_err();
+        assert!(
+            err.to_string().contains("docker-credential-missing-helper"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,53 @@
+//! The client's error type.
+
+use std::io;
+
+/// Everything the client can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The registry protocol failed: the registry said no, authentication
+    /// failed, content did not verify, the connection failed after
+    /// retries. See [`ocireg_core::Error`].
+    #[error(transparent)]
+    Registry(#[from] ocireg_core::Error),
+    /// A reference did not parse.
+    #[error(transparent)]
+    Reference(#[from] ocireg_core::ReferenceError),
+    /// Writing pulled bytes failed.
+    #[error("cannot write the download: {0}")]
+    Sink(#[source] io::Error),
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: io::Error,
+    },
+    /// Docker's configuration or a credential helper failed.
+    #[error("credentials: {0}")]
+    Credentials(String),
+    /// The HTTP client could not be built (a bad CA certificate, ...).
+    #[error("client setup: {0}")]
+    Setup(String),
+    /// A manifest could not be read or written.
+    #[error(transparent)]
+    Manifest(#[from] ocireg_core::manifest::ManifestError),
+}
+
+impl Error {
+    /// The registry's HTTP status, when it answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Registry(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// Whether the registry said the thing does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
