@@ -21,6 +21,23 @@ need_cargo_tool() { # binary crate [version]
     fi
 }
 
+need_apt() { # package...
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+}
+
+# The real peers of the integration tests: the registry (distribution
+# 2.8.2), skopeo, and nginx for the CORS proxy.
+setup_servers() {
+    need_apt docker-registry skopeo nginx
+}
+
 setup_core() {
     rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
     rustup component list --installed | grep -q '^clippy' || rustup component add clippy

@@ -8,9 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use ocireg_core::headers::{
-    parse_http_date, retry_after, upload_range, warnings, ContentRange,
-};
+use ocireg_core::headers::{parse_http_date, retry_after, upload_range, warnings, ContentRange};
 
 fuzz_target!(|data: &[u8]| {
     let Some((now, rest)) = data.split_first_chunk::<8>() else {

@@ -43,7 +43,9 @@ fuzz_target!(|data: &[u8]| {
     // fixed text itself (a token such as `TokenResponse`).
     for secret in [Some(r.token()), r.refresh_token()].into_iter().flatten() {
         if secret.len() > 8 && debug.contains(secret) {
-            let fixed = other_debug.replace(OTHER_TOKEN, "").replace(OTHER_REFRESH, "");
+            let fixed = other_debug
+                .replace(OTHER_TOKEN, "")
+                .replace(OTHER_REFRESH, "");
             assert!(fixed.contains(secret), "Debug shows a secret: {debug}");
         }
     }

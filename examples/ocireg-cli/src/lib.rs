@@ -2,4 +2,6 @@
 //! share.
 #![forbid(unsafe_code)]
 
+pub mod commands;
+pub mod progress;
 pub mod refcmd;

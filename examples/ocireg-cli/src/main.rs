@@ -1,35 +1,405 @@
-//! `ocireg`: a registry client on the command line.
+//! `ocireg`: a registry client on the command line, built on the `ocireg`
+//! crate. Registries on localhost, 127.0.0.0/8 and ::1 are plain HTTP, like
+//! docker; others with `--insecure HOST`.
 
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use ocireg::{Client, CopyOptions, Credentials, Platform, Reference};
+use ocireg_cli::{commands, progress::Bars};
 
 #[derive(Parser)]
 #[command(name = "ocireg", version, about = "Work with container registries")]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// User name for the registries this command talks to.
+    #[arg(short = 'u', long, global = true, env = "OCIREG_USERNAME")]
+    username: Option<String>,
+    /// Password or token (prefer --password-stdin or OCIREG_PASSWORD).
+    #[arg(
+        short = 'p',
+        long,
+        global = true,
+        env = "OCIREG_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long, global = true)]
+    password_stdin: bool,
+    /// Speak plain HTTP to this registry (host or host:port); repeatable.
+    #[arg(long = "insecure", global = true, value_name = "HOST")]
+    insecure: Vec<String>,
+    /// Print JSON for scripts.
+    #[arg(long, global = true)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Parse image references from stdin, one a line, and print one JSON
-    /// object a line (domain, path, tag, digest, normalized and familiar forms,
-    /// or the kind of error).
+    /// object a line (domain, path, tag, digest, normalized and familiar
+    /// forms, or the kind of error).
     Ref,
+    /// List the repositories of a registry.
+    Catalog {
+        /// Registry host, e.g. localhost:5000.
+        registry: String,
+    },
+    /// List the tags of a repository.
+    Tags {
+        /// Repository, e.g. localhost:5000/team/app.
+        repository: String,
+    },
+    /// Print a manifest's exact bytes.
+    Manifest {
+        reference: String,
+        /// Resolve an index to this platform's manifest (os/arch[/variant]).
+        #[arg(long)]
+        platform: Option<Platform>,
+    },
+    /// Print the digest of a manifest.
+    Digest {
+        reference: String,
+        #[arg(long)]
+        platform: Option<Platform>,
+    },
+    /// Print an image's configuration.
+    Config {
+        reference: String,
+        #[arg(long)]
+        platform: Option<Platform>,
+    },
+    /// Describe an image: digest, size, created, platforms, layers.
+    Inspect {
+        reference: String,
+        #[arg(long)]
+        platform: Option<Platform>,
+    },
+    /// Pull an image into an OCI image layout directory.
+    Pull {
+        reference: String,
+        dir: PathBuf,
+        #[arg(long)]
+        platform: Option<Platform>,
+    },
+    /// Push an image from an OCI image layout directory.
+    Push {
+        dir: PathBuf,
+        reference: String,
+        /// The image's name in the layout's index.json (when it has several).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Copy an image (all platforms, or those given) between repositories
+    /// or registries; within a registry, blobs are mounted.
+    Copy {
+        source: String,
+        destination: String,
+        /// Copy only this platform; repeatable.
+        #[arg(long)]
+        platform: Vec<Platform>,
+    },
+    /// Give an image another tag in the same repository.
+    Tag { reference: String, tag: String },
+    /// Delete a manifest (by tag or digest; every tag on that digest goes).
+    Delete { reference: String },
+    /// List the referrers of a manifest (signatures, SBOMs, attestations).
+    Referrers {
+        reference: String,
+        #[arg(long)]
+        artifact_type: Option<String>,
+    },
+    /// Show Docker Hub's pull rate limit for a reference (a HEAD request,
+    /// which costs no pull).
+    Ratelimit { reference: String },
+    /// Copy many images into ONE repository, each as tag `<image>-<tag>`
+    /// (e.g. localhost:5000/nginx:1.25 -> REPO:nginx-1.25), as Docker Hub's
+    /// one-private-repository plan needs.
+    RetagInto {
+        /// The destination repository.
+        repository: String,
+        /// Images to copy.
+        #[arg(required = true)]
+        images: Vec<String>,
+        /// Name tags after the whole repository path (`team-app-1.0`)
+        /// instead of its last component (`app-1.0`).
+        #[arg(long)]
+        full_path: bool,
+    },
+}
+
+fn parse(s: &str) -> Result<Reference, String> {
+    s.parse::<Reference>().map_err(|e| format!("{s:?}: {e}"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Ref => ocireg_cli::refcmd::run(std::io::stdin().lock(), std::io::stdout().lock()),
+    if let Command::Ref = cli.command {
+        return match ocireg_cli::refcmd::run(std::io::stdin().lock(), std::io::stdout().lock()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => fail(&e.to_string()),
+        };
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
     };
-    match result {
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ocireg: {e}");
-            ExitCode::FAILURE
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("ocireg: {message}");
+    ExitCode::FAILURE
+}
+
+/// Every registry domain a command talks to.
+fn domains(command: &Command) -> Vec<String> {
+    let refs: Vec<&str> = match command {
+        Command::Ref => vec![],
+        Command::Catalog { registry } => return vec![registry.clone()],
+        Command::Tags { repository } => vec![repository],
+        Command::Manifest { reference, .. }
+        | Command::Digest { reference, .. }
+        | Command::Config { reference, .. }
+        | Command::Inspect { reference, .. }
+        | Command::Pull { reference, .. }
+        | Command::Push { reference, .. }
+        | Command::Tag { reference, .. }
+        | Command::Delete { reference }
+        | Command::Referrers { reference, .. }
+        | Command::Ratelimit { reference } => vec![reference],
+        Command::Copy {
+            source,
+            destination,
+            ..
+        } => vec![source, destination],
+        Command::RetagInto {
+            repository, images, ..
+        } => std::iter::once(repository)
+            .chain(images)
+            .map(String::as_str)
+            .collect(),
+    };
+    refs.iter()
+        .filter_map(|r| r.parse::<Reference>().ok())
+        .map(|r| r.domain().to_string())
+        .collect()
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let g = cli.global;
+    let mut password = g.password.clone();
+    if g.password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| e.to_string())?;
+        password = Some(s.trim_end_matches(['\n', '\r']).to_string());
+    }
+    let mut builder = Client::builder();
+    for host in &g.insecure {
+        builder = builder.insecure_registry(host);
+    }
+    if let Some(user) = &g.username {
+        let creds = Credentials::basic(user.clone(), password.clone().unwrap_or_default());
+        for domain in domains(&cli.command) {
+            let host = ocireg_core::reference::registry_host(&domain).to_string();
+            builder = builder.credentials(&host, creds.clone());
         }
     }
+    let bars = std::io::stderr().is_terminal().then(Bars::new);
+    if let Some(b) = &bars {
+        let b = b.clone();
+        builder = builder.on_progress(move |p| b.update(p));
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
+    let json = g.json;
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Ref => Ok(()),
+        Command::Catalog { registry } => {
+            let repos = client.catalog(&registry).await.map_err(|e| e.to_string())?;
+            commands::print_list(&mut out, &repos, json)
+        }
+        Command::Tags { repository } => {
+            let tags = client
+                .tags(&parse(&repository)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            commands::print_list(&mut out, &tags, json)
+        }
+        Command::Manifest {
+            reference,
+            platform,
+        } => {
+            let raw = commands::manifest(&client, &parse(&reference)?, platform.as_ref()).await?;
+            out.write_all(raw.bytes()).map_err(|e| e.to_string())
+        }
+        Command::Digest {
+            reference,
+            platform,
+        } => {
+            let r = parse(&reference)?;
+            let digest = match platform {
+                Some(p) => client
+                    .resolve(&r, &p)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .manifest
+                    .digest(),
+                None => {
+                    client
+                        .head_manifest(&r)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .digest
+                }
+            };
+            writeln!(out, "{digest}").map_err(|e| e.to_string())
+        }
+        Command::Config {
+            reference,
+            platform,
+        } => {
+            let config =
+                commands::config_bytes(&client, &parse(&reference)?, platform.as_ref()).await?;
+            out.write_all(&config)
+                .and_then(|_| writeln!(out))
+                .map_err(|e| e.to_string())
+        }
+        Command::Inspect {
+            reference,
+            platform,
+        } => {
+            let report = commands::inspect(&client, &parse(&reference)?, platform.as_ref()).await?;
+            commands::print_inspect(&mut out, &report, json)
+        }
+        Command::Pull {
+            reference,
+            dir,
+            platform,
+        } => {
+            let r = parse(&reference)?;
+            let pulled = ocireg::layout::pull(&client, &r, &dir, platform.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"digest": pulled.digest.to_string(), "blobs": pulled.blobs})
+                )
+            } else {
+                writeln!(out, "{} -> {} ({})", r, dir.display(), pulled.digest)
+            }
+            .map_err(|e| e.to_string())
+        }
+        Command::Push {
+            dir,
+            reference,
+            name,
+        } => {
+            let r = parse(&reference)?;
+            let digest = ocireg::layout::push(&client, &dir, name.as_deref(), &r)
+                .await
+                .map_err(|e| e.to_string())?;
+            writeln!(out, "{}@{}", r.without_tag_or_digest(), digest).map_err(|e| e.to_string())
+        }
+        Command::Copy {
+            source,
+            destination,
+            platform,
+        } => {
+            let mut options = CopyOptions::default();
+            if !platform.is_empty() {
+                options = options.platforms(platform);
+            }
+            let report = client
+                .copy(&parse(&source)?, &parse(&destination)?, &options)
+                .await
+                .map_err(|e| e.to_string())?;
+            commands::print_copy(&mut out, &destination, &report, json)
+        }
+        Command::Tag { reference, tag } => {
+            let r = parse(&reference)?;
+            let raw = client
+                .get_manifest(&r)
+                .await
+                .map_err(|e| e.to_string())?
+                .manifest;
+            let target = r
+                .without_tag_or_digest()
+                .with_tag(&tag)
+                .map_err(|e| format!("tag {tag:?}: {e}"))?;
+            client
+                .put_manifest(&target, &raw)
+                .await
+                .map_err(|e| e.to_string())?;
+            writeln!(out, "{target}").map_err(|e| e.to_string())
+        }
+        Command::Delete { reference } => {
+            let digest = client
+                .delete_manifest(&parse(&reference)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            writeln!(out, "deleted {digest}").map_err(|e| e.to_string())
+        }
+        Command::Referrers {
+            reference,
+            artifact_type,
+        } => {
+            let index = client
+                .referrers(&parse(&reference)?, artifact_type.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            commands::print_referrers(&mut out, &index, json)
+        }
+        Command::Ratelimit { reference } => {
+            let head = client
+                .head_manifest(&parse(&reference)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            commands::print_ratelimit(&mut out, head.rate_limit.as_ref(), json)
+        }
+        Command::RetagInto {
+            repository,
+            images,
+            full_path,
+        } => {
+            let dest = parse(&repository)?;
+            let mut rows = Vec::new();
+            for image in &images {
+                let src = parse(image)?;
+                let tag = commands::combined_tag(&src, full_path)?;
+                let target = dest
+                    .without_tag_or_digest()
+                    .with_tag(&tag)
+                    .map_err(|e| e.to_string())?;
+                let report = client
+                    .copy(&src, &target, &CopyOptions::default())
+                    .await
+                    .map_err(|e| format!("{image}: {e}"))?;
+                rows.push((image.clone(), target.to_string(), report.digest.to_string()));
+            }
+            commands::print_retag(&mut out, &rows, json)
+        }
+    };
+    if let Some(b) = bars {
+        b.finish();
+    }
+    result
 }
