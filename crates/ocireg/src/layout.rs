@@ -93,29 +93,39 @@ pub async fn pull(
         }
         None => vec![top.clone()],
     };
-    for image in &images {
-        let Some(m) = image.manifest().as_image() else {
-            continue;
-        };
-        for d in std::iter::once(&m.config).chain(m.layers.iter()) {
-            let path = blob_path(dir, &d.digest);
-            if tokio::fs::metadata(&path)
-                .await
-                .is_ok_and(|md| md.len() == d.size)
-            {
-                continue;
-            }
-            if let Some(parent) = path.parent() {
-                tokio::fs::create_dir_all(parent)
-                    .await
-                    .map_err(file_err(parent))?;
-            }
-            client
-                .pull_blob_to_file(reference, &d.digest, Some(d.size), &path)
-                .await?;
-            blobs += 1;
+    // Every blob once, several at a time (the client's transfer limit).
+    let mut seen = std::collections::HashSet::new();
+    let wanted: Vec<Descriptor> = images
+        .iter()
+        .filter_map(|i| i.manifest().as_image())
+        .flat_map(|m| std::iter::once(&m.config).chain(m.layers.iter()))
+        .filter(|d| seen.insert(d.digest))
+        .cloned()
+        .collect();
+    let jobs = wanted.iter().map(|d| async move {
+        let path = blob_path(dir, &d.digest);
+        if tokio::fs::metadata(&path)
+            .await
+            .is_ok_and(|md| md.len() == d.size)
+        {
+            return Ok::<_, Error>(false);
         }
-    }
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(file_err(parent))?;
+        }
+        let _permit = client.semaphore().acquire_owned().await;
+        client
+            .pull_blob_to_file(reference, &d.digest, Some(d.size), &path)
+            .await?;
+        Ok(true)
+    });
+    blobs += futures_util::future::try_join_all(jobs)
+        .await?
+        .into_iter()
+        .filter(|&pulled| pulled)
+        .count();
     write_blob_bytes(dir, &top.digest(), top.bytes()).await?;
     let mut descriptor = top.descriptor();
     if let Some(tag) = reference.tag() {
@@ -218,16 +228,23 @@ pub async fn push(
         }
         None => Vec::new(),
     };
-    for image in children.iter().chain(std::iter::once(&top)) {
-        if let Some(m) = image.manifest().as_image() {
-            for d in std::iter::once(&m.config).chain(m.layers.iter()) {
-                let mut source = FileSource(blob_path(dir, &d.digest));
-                client
-                    .push_blob(reference, &d.digest, d.size, &mut source, None)
-                    .await?;
-            }
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let blobs: Vec<Descriptor> = children
+        .iter()
+        .chain(std::iter::once(&top))
+        .filter_map(|i| i.manifest().as_image())
+        .flat_map(|m| std::iter::once(&m.config).chain(m.layers.iter()))
+        .filter(|d| seen.insert(d.digest))
+        .cloned()
+        .collect();
+    let jobs = blobs.iter().map(|d| async move {
+        let _permit = client.semaphore().acquire_owned().await;
+        let mut source = FileSource(blob_path(dir, &d.digest));
+        client
+            .push_blob(reference, &d.digest, d.size, &mut source, None)
+            .await
+    });
+    futures_util::future::try_join_all(jobs).await?;
     for child in &children {
         let at = reference
             .without_tag_or_digest()
