@@ -740,3 +740,58 @@ fn referrers_api_then_tag_fallback() {
     .ok();
     assert!(got.manifests.is_empty());
 }
+
+#[test]
+fn mirrors_are_tried_in_order_then_the_upstream() {
+    use ocireg_core::ops::Fallback;
+    use ocireg_core::registry::RegistryConfig;
+    let config = RegistryConfig::default()
+        .with_mirror("http://127.0.0.1:6001".parse().unwrap())
+        .with_mirror("http://127.0.0.1:6002".parse().unwrap());
+    let candidates = Registry::candidates("docker.io", &config);
+    let body = image(b"{}", &[]);
+    let mut s = Session::default();
+    let mut op = Fallback::new(candidates, |reg| {
+        GetManifest::new(reg, "library/alpine", "3")
+    });
+    let (served_by, fetched) = drive(
+        &mut op,
+        &mut s,
+        t0(),
+        vec![
+            (
+                req("GET", "http://127.0.0.1:6001/v2/library/alpine/manifests/3"),
+                fail(TransportErrorKind::Connect),
+            ),
+            (
+                req("GET", "http://127.0.0.1:6001/v2/library/alpine/manifests/3"),
+                fail(TransportErrorKind::Connect),
+            ),
+            (
+                req("GET", "http://127.0.0.1:6001/v2/library/alpine/manifests/3"),
+                fail(TransportErrorKind::Connect),
+            ),
+            (
+                req("GET", "http://127.0.0.1:6001/v2/library/alpine/manifests/3"),
+                fail(TransportErrorKind::Connect),
+            ),
+            (
+                req("GET", "http://127.0.0.1:6002/v2/library/alpine/manifests/3"),
+                resp(404)
+                    .json(json!({"errors":[{"code":"MANIFEST_UNKNOWN","message":"not cached"}]})),
+            ),
+            (
+                req(
+                    "GET",
+                    "https://registry-1.docker.io/v2/library/alpine/manifests/3",
+                ),
+                oci(&body),
+            ),
+        ],
+        b"",
+    )
+    .ok();
+    assert_eq!(served_by.host(), "registry-1.docker.io");
+    assert_eq!(fetched.manifest.bytes(), body);
+    assert_eq!(op.failures().len(), 2);
+}

@@ -11,9 +11,9 @@ use ocireg_core::auth::{Credentials, Session};
 use ocireg_core::digest::{Digest, Hasher, Verifier};
 use ocireg_core::manifest::{ImageIndex, RawManifest};
 use ocireg_core::ops::{
-    BlobPull, BlobPush, Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll, ListPage,
-    Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest,
-    PutOutcome, Referrers, Resolve, Resolved,
+    BlobPull, BlobPush, Delete, Fallback, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll,
+    ListPage, Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy,
+    PutManifest, PutOutcome, Referrers, Resolve, Resolved,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig};
@@ -328,25 +328,23 @@ impl Client {
     }
 
     /// Runs a read operation against each candidate registry (Docker Hub
-    /// mirrors, then Docker Hub) until one answers.
+    /// mirrors, then Docker Hub) until one answers: the core's
+    /// [`Fallback`] decides.
     async fn run_pull<O: Operation>(
         &self,
         domain: &str,
-        make: impl Fn(&Registry) -> O,
+        make: impl FnMut(&Registry) -> O,
     ) -> Result<(Registry, O::Output), Error> {
         let candidates = self.candidates(domain);
-        let mut last = None;
-        for (i, registry) in candidates.iter().enumerate() {
-            match self.run(registry, make(registry)).await {
-                Ok(out) => return Ok((registry.clone(), out)),
-                Err(e) if i + 1 < candidates.len() => {
-                    tracing::warn!(registry = %registry, error = %e, "mirror failed, trying the next");
-                    last = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
+        for registry in &candidates {
+            self.credentials_for(registry).await?;
         }
-        Err(last.unwrap_or_else(|| Error::Setup("no registry to try".into())))
+        let mut op = Fallback::new(candidates, make);
+        let result = self.inner.transport.run(&mut op, &mut Io::none()).await;
+        for (registry, error) in op.failures() {
+            tracing::warn!(registry = %registry, %error, "mirror failed, tried the next");
+        }
+        result
     }
 
     /// Checks that `domain` serves the registry API, authenticating if it

@@ -209,3 +209,24 @@ async fn blob_stream_and_file_pulls_verify() {
         PushOutcome::Mounted
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_hub_names_are_served_by_a_configured_mirror() {
+    let mirror = Registry::start(Auth::None).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let image = seed(
+        &mirror,
+        tmp.path(),
+        &ImageSpec::new(8).tag("1.0"),
+        "library/hello:1.0",
+    );
+    let client = Client::builder()
+        .use_docker_config(false)
+        .mirror(mirror.url().parse().unwrap())
+        .build()
+        .unwrap();
+    // `hello:1.0` is docker.io/library/hello:1.0: the mirror has it, so
+    // Docker Hub is never asked.
+    let fetched = client.get_manifest(&r("hello:1.0")).await.unwrap();
+    assert_eq!(fetched.manifest.digest().to_string(), image.root.digest);
+}

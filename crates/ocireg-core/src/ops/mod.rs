@@ -89,6 +89,7 @@
 mod blob_pull;
 mod blob_push;
 mod exchange;
+mod fallback;
 mod list;
 mod manifest;
 mod ping;
@@ -101,6 +102,7 @@ use url::Url;
 
 pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
+pub use fallback::Fallback;
 pub use list::{ListAll, ListPage, Listing, Page};
 pub use manifest::{
     Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead, PutManifest, PutOutcome,
