@@ -17,7 +17,7 @@ use std::ops::Range;
 use http::StatusCode;
 
 use super::exchange::Exchange;
-use super::ping::{fail, forward};
+use super::{fail, forward};
 use super::{Context, Operation, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::{Digest, Verifier};

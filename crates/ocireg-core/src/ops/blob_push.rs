@@ -24,7 +24,7 @@ use http::StatusCode;
 use url::Url;
 
 use super::exchange::Exchange;
-use super::ping::{fail, forward};
+use super::{fail, forward};
 use super::{Context, Operation, RequestBody, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::{Algorithm, Digest, Hasher, VerifyError};

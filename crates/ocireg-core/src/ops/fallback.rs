@@ -80,7 +80,7 @@ impl<O: Operation, F: FnMut(&Registry) -> O> Operation for Fallback<O, F> {
                     self.next += 1;
                 }
                 Step::Done(Err(e)) => return Step::Done(Err(e)),
-                other => return super::manifest::other_step(other),
+                other => return super::other_step(other),
             }
         }
     }

@@ -19,7 +19,7 @@
 use url::Url;
 
 use super::exchange::Exchange;
-use super::ping::{fail, forward};
+use super::{fail, forward};
 use super::{Context, Operation, Response, Step, LIST_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::documents::{Catalog, TagList};

@@ -15,7 +15,7 @@ use http::StatusCode;
 use url::Url;
 
 use super::exchange::{redact_query, Exchange};
-use super::ping::{fail, forward};
+use super::{fail, forward, other_step};
 use super::{Context, Operation, Response, Step, MANIFEST_LIMIT, SMALL_BODY_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::{Digest, VerifyError};
@@ -251,23 +251,6 @@ impl Operation for HeadManifest {
             None => self.ex.handle_error(cx, error),
         }
     }
-}
-
-/// Re-types a non-`Done` step of an inner operation.
-pub(crate) fn other_step<A, B>(step: Step<A>) -> Step<B> {
-    match step {
-        Step::Send(r) => Step::Send(r),
-        Step::Read => Step::Read,
-        Step::Sleep(d) => Step::Sleep(d),
-        Step::Done(_) => unreachable_done(),
-    }
-}
-
-fn unreachable_done<B>() -> Step<B> {
-    fail(Error::InvalidInput {
-        what: "operation",
-        message: "internal: a finished step was forwarded".into(),
-    })
 }
 
 /// What a manifest PUT produced.

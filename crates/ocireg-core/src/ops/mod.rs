@@ -326,3 +326,36 @@ pub trait Operation {
         let _ = chunk;
     }
 }
+
+/// Turns an exchange poll into either its final response or the step the
+/// operation must return now.
+pub(crate) fn forward<T>(poll: exchange::Poll) -> Result<Response, Step<T>> {
+    match poll {
+        exchange::Poll::Send(r) => Err(Step::Send(r)),
+        exchange::Poll::Sleep(d) => Err(Step::Sleep(d)),
+        exchange::Poll::Failed(e) => Err(Step::Done(Err(e))),
+        exchange::Poll::Response(r) => Ok(r),
+    }
+}
+
+/// A `Done(Err)` step.
+pub(crate) fn fail<T>(e: Error) -> Step<T> {
+    Step::Done(Err(e))
+}
+
+/// Re-types a non-`Done` step of an inner operation.
+pub(crate) fn other_step<A, B>(step: Step<A>) -> Step<B> {
+    match step {
+        Step::Send(r) => Step::Send(r),
+        Step::Read => Step::Read,
+        Step::Sleep(d) => Step::Sleep(d),
+        Step::Done(_) => unreachable_done(),
+    }
+}
+
+fn unreachable_done<B>() -> Step<B> {
+    fail(Error::InvalidInput {
+        what: "operation",
+        message: "internal: a finished step was forwarded".into(),
+    })
+}

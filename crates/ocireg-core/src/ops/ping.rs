@@ -7,10 +7,10 @@
 //!       +--other--> Done(Err)
 //! ```
 
-use super::exchange::{Exchange, Poll};
-use super::{Context, Operation, Response, Step, SMALL_BODY_LIMIT};
+use super::exchange::Exchange;
+use super::{fail, forward, Context, Operation, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::Scopes;
-use crate::error::{Error, TransportError};
+use crate::error::TransportError;
 use crate::headers::RateLimit;
 use crate::registry::Registry;
 use crate::requests;
@@ -45,20 +45,21 @@ impl Operation for Ping {
     type Output = PingInfo;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<PingInfo> {
-        match self.ex.poll(cx) {
-            Poll::Send(r) => Step::Send(r),
-            Poll::Sleep(d) => Step::Sleep(d),
-            Poll::Failed(e) => Step::Done(Err(e)),
-            Poll::Response(resp) if resp.status().is_success() => Step::Done(Ok(PingInfo {
-                api_version_ok: resp
-                    .headers()
-                    .get("docker-distribution-api-version")
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("registry/2.0")),
-                rate_limit: RateLimit::from_headers(resp.headers()),
-            })),
-            Poll::Response(resp) => Step::Done(Err(self.ex.status_error(&resp))),
+        let resp = match forward(self.ex.poll(cx)) {
+            Ok(r) => r,
+            Err(step) => return step,
+        };
+        if !resp.status().is_success() {
+            return fail(self.ex.status_error(&resp));
         }
+        Step::Done(Ok(PingInfo {
+            api_version_ok: resp
+                .headers()
+                .get("docker-distribution-api-version")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("registry/2.0")),
+            rate_limit: RateLimit::from_headers(resp.headers()),
+        }))
     }
 
     fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
@@ -68,20 +69,4 @@ impl Operation for Ping {
     fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
         self.ex.handle_error(cx, error)
     }
-}
-
-/// Turns an exchange poll into either its final response or the step the
-/// operation must return now.
-pub(crate) fn forward<T>(poll: Poll) -> Result<Response, Step<T>> {
-    match poll {
-        Poll::Send(r) => Err(Step::Send(r)),
-        Poll::Sleep(d) => Err(Step::Sleep(d)),
-        Poll::Failed(e) => Err(Step::Done(Err(e))),
-        Poll::Response(r) => Ok(r),
-    }
-}
-
-/// A `Done(Err)` step.
-pub(crate) fn fail<T>(e: Error) -> Step<T> {
-    Step::Done(Err(e))
 }

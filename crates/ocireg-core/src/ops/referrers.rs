@@ -12,8 +12,9 @@
 use http::StatusCode;
 
 use super::exchange::Exchange;
-use super::manifest::{other_step, GetManifest};
-use super::ping::{fail, forward};
+use super::manifest::GetManifest;
+use super::other_step;
+use super::{fail, forward};
 use super::{Context, Operation, Response, Step, MANIFEST_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::Digest;

@@ -8,8 +8,9 @@
 //!                --entry--> GET manifest <entry digest> (verified) --> Done
 //! ```
 
-use super::manifest::{other_step, Fetched, GetManifest};
-use super::ping::fail;
+use super::fail;
+use super::manifest::{Fetched, GetManifest};
+use super::other_step;
 use super::{Context, Operation, Response, Step};
 use crate::error::{Error, TransportError};
 use crate::manifest::{Descriptor, RawManifest};
