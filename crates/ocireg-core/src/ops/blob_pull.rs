@@ -104,8 +104,19 @@ impl BlobPull {
             delivered: offset,
             rate_limit: None,
         };
-        pull.phase = Phase::Request(pull.exchange(offset));
+        pull.phase = pull.request_from(offset);
         pull
+    }
+
+    /// The next request, from `offset`; none when every byte is there
+    /// already (a complete partial file): then only verification is left,
+    /// and a `Range` past the end would only get a 416.
+    fn request_from(&mut self, offset: u64) -> Phase {
+        if offset > 0 && self.size == Some(offset) {
+            let verifier = std::mem::replace(&mut self.verifier, Verifier::new(self.digest));
+            return Phase::Finished(verifier.finish().map_err(Error::Verify));
+        }
+        Phase::Request(self.exchange(offset))
     }
 
     fn exchange(&self, offset: u64) -> Exchange {
@@ -229,7 +240,7 @@ impl Operation for BlobPull {
                 );
                 self.phase = if resumable && self.resumes < MAX_RESUMES {
                     self.resumes += 1;
-                    Phase::Request(self.exchange(self.verifier.len()))
+                    self.request_from(self.verifier.len())
                 } else {
                     Phase::Finished(Err(Error::Transport(error)))
                 };

@@ -223,6 +223,8 @@ impl BlobPush {
                     Some(from),
                 )),
             ),
+            // Nothing to mount from, and told not to upload.
+            (None, Some(d)) if self.mount_only => Phase::Done(Ok((*d, PushOutcome::NotMounted))),
             _ => Phase::Request(Kind::Start, self.start()),
         }
     }
@@ -370,11 +372,8 @@ impl BlobPush {
     fn advance(&mut self, kind: Kind, ex: Exchange, resp: Response) -> Phase {
         let status = resp.status();
         match kind {
-            Kind::Head => match status {
-                StatusCode::OK => Phase::Done(Ok((
-                    self.digest.unwrap_or_else(|| Digest::sha256(b"")),
-                    PushOutcome::Exists,
-                ))),
+            Kind::Head => match (status, self.digest) {
+                (StatusCode::OK, Some(d)) => Phase::Done(Ok((d, PushOutcome::Exists))),
                 _ => self.mount_or_start(),
             },
             Kind::Mount => match status {
