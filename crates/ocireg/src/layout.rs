@@ -104,9 +104,14 @@ pub async fn pull(
         .collect();
     let jobs = wanted.iter().map(|d| async move {
         let path = blob_path(dir, &d.digest);
-        if tokio::fs::metadata(&path)
+        // A blob file from an earlier pull is kept only if it verifies.
+        let size_ok = tokio::fs::metadata(&path)
             .await
-            .is_ok_and(|md| md.len() == d.size)
+            .is_ok_and(|md| md.len() == d.size);
+        if size_ok
+            && crate::client::hash_file(&path)
+                .await
+                .is_ok_and(|(digest, _)| digest == d.digest)
         {
             return Ok::<_, Error>(false);
         }
