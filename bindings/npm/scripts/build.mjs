@@ -1,0 +1,104 @@
+// `npm run build`: the Rust crate -> wasm -> wasm-bindgen (ESM, target web)
+// -> wasm-opt (binaryen from npm: Debian's wasm-opt 108 corrupts
+// wasm-bindgen 0.2.130 output) -> dist/ with the two entry points:
+//
+//   dist/index.js   browsers and bundlers: fetches ocireg_bg.wasm next to it
+//                   (new URL(..., import.meta.url)) with top-level await
+//   dist/node.js    Node 20+: reads ocireg_bg.wasm from disk
+//
+// Needs: cargo with the wasm32-unknown-unknown target, wasm-bindgen-cli
+// 0.2.130 on PATH, `npm install` done here. Prints the gzipped size.
+// `npm run build -- --dev`: a quick unoptimized build for development.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = resolve(here, "..");
+const root = resolve(pkg, "../..");
+const dist = join(pkg, "dist");
+const WASM_BINDGEN_VERSION = "0.2.130";
+
+function run(cmd, args, env = {}) {
+  console.log(`$ ${cmd} ${args.join(" ")}`);
+  execFileSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...env } });
+}
+
+// 1. The wasm module, in a profile of its own (size-optimized, without
+//    touching the workspace's release profile).
+const profile = {
+  CARGO_PROFILE_NPM_INHERITS: "release",
+  CARGO_PROFILE_NPM_OPT_LEVEL: "z",
+  CARGO_PROFILE_NPM_LTO: "fat",
+  CARGO_PROFILE_NPM_CODEGEN_UNITS: "1",
+  CARGO_PROFILE_NPM_PANIC: "abort",
+  CARGO_PROFILE_NPM_DEBUG: "false",
+  // `strip = true` drops the target-features section wasm-bindgen needs.
+  CARGO_PROFILE_NPM_STRIP: "debuginfo",
+};
+const dev = process.argv.includes("--dev");
+const cargoProfile = dev ? "dev" : "npm";
+run("cargo", ["build", "-p", "ocireg-js", "--target", "wasm32-unknown-unknown", "--profile", cargoProfile], profile);
+const wasm = join(root, `target/wasm32-unknown-unknown/${dev ? "debug" : "npm"}/ocireg_js.wasm`);
+
+// 2. JS glue and types.
+const version = execFileSync("wasm-bindgen", ["--version"]).toString().trim();
+if (!version.endsWith(WASM_BINDGEN_VERSION)) {
+  throw new Error(
+    `wasm-bindgen ${WASM_BINDGEN_VERSION} is needed (found "${version}"): ` +
+      `cargo install wasm-bindgen-cli --version ${WASM_BINDGEN_VERSION}`,
+  );
+}
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+run("wasm-bindgen", ["--target", "web", "--out-dir", dist, "--out-name", "ocireg", wasm]);
+
+// 3. Size: binaryen's wasm-opt from npm.
+const wasmOpt = join(pkg, "node_modules/.bin/wasm-opt");
+const out = join(dist, "ocireg_bg.wasm");
+if (!dev) run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", out, "-o", out]);
+
+// 4. Entry points.
+const publicNames = ["RegistryClient", "parseReference", "version"];
+const internalNames = ["__panicForTests", "__panicLaterForTests"];
+const exportLine = `export { ${[...publicNames, ...internalNames].join(", ")} } from "./ocireg.js";\n`;
+writeFileSync(
+  join(dist, "index.js"),
+  `// Browsers and bundlers: the module is fetched next to this file.
+import init from "./ocireg.js";
+await init({ module_or_path: new URL("./ocireg_bg.wasm", import.meta.url) });
+${exportLine}`,
+);
+writeFileSync(
+  join(dist, "node.js"),
+  `// Node: the module is read from disk.
+import { readFileSync } from "node:fs";
+import { initSync } from "./ocireg.js";
+initSync({ module: readFileSync(new URL("./ocireg_bg.wasm", import.meta.url)) });
+${exportLine}`,
+);
+writeFileSync(
+  join(dist, "index.d.ts"),
+  `export { ${publicNames.join(", ")} } from "./ocireg.js";
+export type {
+  ClientOptions, PingResult, ListOptions, PageOptions, Page, Manifest, ResolvedManifest,
+  ManifestHead, PutResult, PushOutcome, PushResult, ProgressCallback, PullOptions,
+  PushOptions, Descriptor, ReferrersOptions, ConfigSummary, PlatformSummary, ImageSummary,
+  ParsedReference, ErrorCode, OciregError,
+} from "./ocireg.js";
+`,
+);
+
+const bytes = readFileSync(out);
+// Non-wasm code leaking in shows up as imports from "env".
+const envImports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).filter((i) => i.module === "env");
+if (envImports.length > 0) {
+  throw new Error(`the module imports from "env": ${envImports.map((i) => i.name).join(", ")}`);
+}
+const gz = gzipSync(bytes, { level: 9 }).length;
+console.log(
+  `dist/ocireg_bg.wasm: ${statSync(out).size} bytes, ${gz} bytes gzipped (${(gz / 1024).toFixed(1)} KiB)`,
+);

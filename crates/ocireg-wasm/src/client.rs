@@ -1,0 +1,495 @@
+//! [`Client`]: the registry operations a browser can do, as async methods,
+//! against one registry.
+
+use ocireg_core::auth::Credentials;
+use ocireg_core::config::ImageConfig;
+use ocireg_core::digest::{Algorithm, Digest, Hasher};
+use ocireg_core::manifest::{media_type, Descriptor, ImageIndex, RawManifest};
+use ocireg_core::ops::{
+    BlobPull, BlobPush, Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll, ListPage,
+    Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest,
+    PutOutcome, Referrers, Resolve, Resolved,
+};
+use ocireg_core::platform::Platform;
+use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
+use ocireg_core::url::Url;
+
+use crate::io::{BlobSource, Sink};
+use crate::transport::{Io, Transport};
+use crate::Error;
+
+/// Items asked for per catalog or tag-list page by the listing methods.
+pub const DEFAULT_PAGE_SIZE: u32 = 1000;
+
+/// Builds a [`Client`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    url: String,
+    credentials: Credentials,
+    chunk_size: Option<u64>,
+    max_parallel: usize,
+}
+
+impl ClientBuilder {
+    /// Credentials for the registry (Basic user and password, or a bearer
+    /// token); anonymous by default.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Uploads in chunks of this size instead of one request per blob.
+    pub fn chunk_size(mut self, bytes: u64) -> Self {
+        self.chunk_size = Some(bytes);
+        self
+    }
+
+    /// How many requests [`Client::summary`] has in flight at once
+    /// (default 4).
+    pub fn max_parallel(mut self, n: usize) -> Self {
+        self.max_parallel = n.max(1);
+        self
+    }
+
+    /// Builds the client. The URL is `http(s)://host[:port]` (the API lives
+    /// at `/v2/`, so there is no path), or a bare `host[:port]`, spoken to
+    /// over HTTPS unless it is a loopback address.
+    pub fn build(self) -> Result<Client, Error> {
+        let registry = parse_registry_url(&self.url)?;
+        let transport = Transport::default();
+        transport
+            .session
+            .borrow_mut()
+            .set_credentials(registry.host(), self.credentials);
+        Ok(Client {
+            registry,
+            transport,
+            chunk_size: self.chunk_size,
+            max_parallel: self.max_parallel,
+        })
+    }
+}
+
+fn parse_registry_url(url: &str) -> Result<Registry, Error> {
+    let url = url.trim();
+    if !url.contains("://") {
+        let host = url.trim_end_matches('/');
+        if host.is_empty() || host.contains('/') {
+            return Err(Error::invalid(
+                "registry URL",
+                format!("{url:?} is neither http(s)://host[:port] nor host[:port]"),
+            ));
+        }
+        return Ok(Registry::for_domain(host, &RegistryConfig::default()));
+    }
+    let parsed = Url::parse(url).map_err(|e| Error::invalid("registry URL", e.to_string()))?;
+    let scheme = match parsed.scheme() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        s => {
+            return Err(Error::invalid(
+                "registry URL",
+                format!("scheme {s:?}: only http and https"),
+            ))
+        }
+    };
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::invalid(
+            "registry URL",
+            format!(
+                "{url}: the registry API lives at /v2/ of the origin, so the URL takes no \
+                 path, query or fragment"
+            ),
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::invalid(
+            "registry URL",
+            "credentials go in the client's options, not in the URL",
+        ));
+    }
+    let host = match (parsed.host_str(), parsed.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => return Err(Error::invalid("registry URL", format!("{url}: no host"))),
+    };
+    Ok(Registry::new(scheme, host))
+}
+
+/// How [`Client::push_blob`] pushes.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct PushOptions {
+    /// The blob's digest, when known (otherwise it is computed from the
+    /// source first, so the registry can be asked whether it has it).
+    pub digest: Option<Digest>,
+    /// A repository of the same registry to mount the blob from.
+    pub mount_from: Option<String>,
+    /// Chunk size for this push (overrides the client's).
+    pub chunk_size: Option<u64>,
+}
+
+impl PushOptions {
+    /// A monolithic push, digest computed from the source, no mount.
+    pub fn new() -> PushOptions {
+        PushOptions::default()
+    }
+
+    /// The blob's digest, known in advance.
+    pub fn digest(mut self, digest: Digest) -> PushOptions {
+        self.digest = Some(digest);
+        self
+    }
+
+    /// First tries to mount the blob from `repository`.
+    pub fn mount_from(mut self, repository: impl Into<String>) -> PushOptions {
+        self.mount_from = Some(repository.into());
+        self
+    }
+
+    /// Uploads in chunks of `bytes`.
+    pub fn chunk_size(mut self, bytes: u64) -> PushOptions {
+        self.chunk_size = Some(bytes);
+        self
+    }
+}
+
+/// A client for one registry. Cheap to clone; clones share the session
+/// (credentials and the token cache).
+///
+/// Repositories are paths in the registry (`library/alpine`); references
+/// are a tag (`3.20`) or a digest string (`sha256:...`).
+#[derive(Clone)]
+pub struct Client {
+    registry: Registry,
+    transport: Transport,
+    chunk_size: Option<u64>,
+    max_parallel: usize,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder for a client of the registry at `url`.
+    pub fn builder(url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            url: url.into(),
+            credentials: Credentials::Anonymous,
+            chunk_size: None,
+            max_parallel: 4,
+        }
+    }
+
+    /// An anonymous client of the registry at `url`.
+    pub fn new(url: &str) -> Result<Client, Error> {
+        Client::builder(url).build()
+    }
+
+    /// The registry endpoint.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub(crate) fn max_parallel(&self) -> usize {
+        self.max_parallel
+    }
+
+    async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+        self.transport.run(&mut op, &mut Io::none()).await
+    }
+
+    /// Checks that the registry serves the v2 API, authenticating if it
+    /// asks.
+    pub async fn ping(&self) -> Result<PingInfo, Error> {
+        self.run(Ping::new(self.registry.clone())).await
+    }
+
+    /// Every repository of the registry.
+    pub async fn catalog(&self) -> Result<Vec<String>, Error> {
+        self.list_all(Listing::Catalog).await
+    }
+
+    /// One page of the catalog: the first (`next: None`) or the one a
+    /// previous page pointed at. Without a `Link` header (hidden by CORS)
+    /// a full page points at the next with `last=`.
+    pub async fn catalog_page(&self, n: Option<u32>, next: Option<&Url>) -> Result<Page, Error> {
+        self.page(Listing::Catalog, n, next).await
+    }
+
+    /// Every tag of a repository.
+    pub async fn tags(&self, repository: &str) -> Result<Vec<String>, Error> {
+        self.list_all(tags(repository)).await
+    }
+
+    /// One page of tags (see [`Client::catalog_page`]).
+    pub async fn tags_page(
+        &self,
+        repository: &str,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> Result<Page, Error> {
+        self.page(tags(repository), n, next).await
+    }
+
+    async fn list_all(&self, listing: Listing) -> Result<Vec<String>, Error> {
+        let op = ListAll::new(self.registry.clone(), listing, Some(DEFAULT_PAGE_SIZE))
+            .with_last_fallback();
+        self.run(op).await
+    }
+
+    async fn page(
+        &self,
+        listing: Listing,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> Result<Page, Error> {
+        let registry = self.registry.clone();
+        let op = match next {
+            Some(u) => ListPage::at(registry, listing, n, u),
+            None => ListPage::first(registry, listing, n),
+        };
+        self.run(op.with_last_fallback()).await
+    }
+
+    /// The manifest `reference` (tag or digest) of `repository`, verified
+    /// against its digest.
+    pub async fn get_manifest(&self, repository: &str, reference: &str) -> Result<Fetched, Error> {
+        self.run(GetManifest::new(&self.registry, repository, reference))
+            .await
+    }
+
+    /// Digest, media type and size of a manifest, without its body when
+    /// the registry exposes `Docker-Content-Digest` (else the body is
+    /// fetched and hashed).
+    pub async fn head_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<ManifestHead, Error> {
+        self.run(HeadManifest::new(&self.registry, repository, reference))
+            .await
+    }
+
+    /// The image manifest for `platform` (through the index, if the
+    /// reference points at one).
+    pub async fn resolve(
+        &self,
+        repository: &str,
+        reference: &str,
+        platform: &Platform,
+    ) -> Result<Resolved, Error> {
+        self.run(Resolve::new(
+            &self.registry,
+            repository,
+            reference,
+            platform.clone(),
+        ))
+        .await
+    }
+
+    /// Pushes a manifest under `reference` (a tag, or its digest).
+    pub async fn put_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+        manifest: &RawManifest,
+    ) -> Result<PutOutcome, Error> {
+        self.run(PutManifest::new(
+            &self.registry,
+            repository,
+            reference,
+            manifest,
+        ))
+        .await
+    }
+
+    /// Deletes the manifest `reference` points at (a tag is resolved to
+    /// its digest first; deleting removes every tag with that digest).
+    pub async fn delete_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<Digest, Error> {
+        let digest = match Digest::parse(reference) {
+            Ok(d) => d,
+            Err(_) => self.head_manifest(repository, reference).await?.digest,
+        };
+        self.run(Delete::manifest(&self.registry, repository, &digest))
+            .await?;
+        Ok(digest)
+    }
+
+    /// Deletes a blob from a repository.
+    pub async fn delete_blob(&self, repository: &str, digest: &Digest) -> Result<(), Error> {
+        self.run(Delete::blob(&self.registry, repository, digest))
+            .await
+    }
+
+    /// The referrers of the manifest `digest` (signatures, SBOMs, ...),
+    /// only those of `artifact_type` when given.
+    pub async fn referrers(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<ImageIndex, Error> {
+        self.run(Referrers::new(
+            &self.registry,
+            repository,
+            *digest,
+            artifact_type,
+        ))
+        .await
+    }
+
+    /// Whether a repository has a blob (its size when it does).
+    pub async fn head_blob(&self, repository: &str, digest: &Digest) -> Result<Option<u64>, Error> {
+        self.run(HeadBlob::new(&self.registry, repository, digest))
+            .await
+    }
+
+    /// Downloads a blob into `sink`, streaming it from the response body
+    /// and verifying it against `digest` (and `size` when given). On a
+    /// mismatch the error comes after the bytes were written: discard
+    /// them. `progress` hears of each chunk's size.
+    pub async fn pull_blob(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        size: Option<u64>,
+        sink: &mut dyn Sink,
+        progress: Option<&dyn Fn(u64)>,
+    ) -> Result<Digest, Error> {
+        let mut op = BlobPull::new(&self.registry, repository, *digest, size);
+        let mut io = Io {
+            sink: Some(sink),
+            source: None,
+            progress,
+        };
+        self.transport.run(&mut op, &mut io).await
+    }
+
+    /// Downloads a small blob (an image config) into memory, verified.
+    pub async fn pull_blob_bytes(
+        &self,
+        repository: &str,
+        descriptor: &Descriptor,
+    ) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        self.pull_blob(
+            repository,
+            &descriptor.digest,
+            Some(descriptor.size),
+            &mut out,
+            None,
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// The image configuration a descriptor points at.
+    pub async fn get_config(
+        &self,
+        repository: &str,
+        descriptor: &Descriptor,
+    ) -> Result<ImageConfig, Error> {
+        let bytes = self.pull_blob_bytes(repository, descriptor).await?;
+        ImageConfig::from_json(&bytes).map_err(|e| {
+            Error::Registry(ocireg_core::Error::Protocol {
+                url: format!("/v2/{repository}/blobs/{}", descriptor.digest),
+                message: e.to_string(),
+            })
+        })
+    }
+
+    /// Pushes a blob; returns its digest and how it got there. Asks the
+    /// registry first whether it has the blob, tries a mount when
+    /// `mount_from` is given, then uploads (one PUT, or chunks with a
+    /// chunk size). `progress` hears of the bytes handed to fetch.
+    pub async fn push_blob(
+        &self,
+        repository: &str,
+        source: &BlobSource,
+        options: &PushOptions,
+        progress: Option<&dyn Fn(u64)>,
+    ) -> Result<(Digest, PushOutcome), Error> {
+        let digest = match options.digest {
+            Some(d) => d,
+            None => digest_of(source).await?,
+        };
+        let mut op = BlobPush::new(&self.registry, repository, digest, source.len()).check_exists();
+        if let Some(from) = &options.mount_from {
+            op = op.mount_from(from);
+        }
+        if let Some(chunk_size) = options.chunk_size.or(self.chunk_size) {
+            op = op.strategy(PushStrategy::Chunked { chunk_size });
+        }
+        let mut io = Io {
+            sink: None,
+            source: Some(source),
+            progress,
+        };
+        self.transport.run(&mut op, &mut io).await
+    }
+
+    /// Mounts a blob from another repository of the same registry:
+    /// `Exists` or `Mounted` without moving a byte, else `NotMounted`.
+    pub async fn mount_blob(
+        &self,
+        repository: &str,
+        digest: &Digest,
+        from: &str,
+    ) -> Result<PushOutcome, Error> {
+        let op = BlobPush::new(&self.registry, repository, *digest, 0)
+            .check_exists()
+            .mount_from(from)
+            .mount_only();
+        let (_, outcome) = self.run(op).await?;
+        Ok(outcome)
+    }
+
+    /// Pushes a manifest given as bytes: its media type is `media_type`,
+    /// or the one the document names.
+    pub async fn put_manifest_bytes(
+        &self,
+        repository: &str,
+        reference: &str,
+        bytes: Vec<u8>,
+        media_type: Option<&str>,
+    ) -> Result<PutOutcome, Error> {
+        let raw = RawManifest::from_bytes(bytes, media_type)?;
+        self.put_manifest(repository, reference, &raw).await
+    }
+
+    /// Whether a descriptor points at an image configuration (not an
+    /// artifact's config).
+    pub(crate) fn is_image_config(descriptor: &Descriptor) -> bool {
+        matches!(
+            descriptor.media_type.as_str(),
+            media_type::OCI_CONFIG | media_type::DOCKER_CONFIG
+        )
+    }
+}
+
+fn tags(repository: &str) -> Listing {
+    Listing::Tags {
+        repository: repository.to_string(),
+    }
+}
+
+/// The sha256 digest of a source, hashed a piece at a time.
+async fn digest_of(source: &BlobSource) -> Result<Digest, Error> {
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    source
+        .for_each_piece(|p| hasher.update(p))
+        .await
+        .map_err(|e| Error::Registry(e.into()))?;
+    Ok(hasher.finish())
+}

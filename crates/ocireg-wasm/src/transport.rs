@@ -1,0 +1,346 @@
+//! The drive loop of `ocireg_core::ops` over fetch. It moves bytes and
+//! sleeps; every decision (auth, retries, pagination, resumes,
+//! verification) comes from the operation.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::{Method, RequestBuilder};
+use js_sys::{Reflect, Uint8Array};
+use ocireg_core::auth::Session;
+use ocireg_core::http;
+use ocireg_core::ops::{
+    Context, Operation, ReadMode, Request, RequestBody, Response, Step, TransportError,
+    TransportErrorKind,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ReadableStreamDefaultReader, RequestCache};
+
+use crate::io::{each_piece, js_message, BlobSource, Sink};
+use crate::{clock, Error};
+
+/// Where streamed bytes go, where uploaded bytes come from, and who hears
+/// of progress (bytes moved since the last call).
+pub(crate) struct Io<'a> {
+    pub sink: Option<&'a mut dyn Sink>,
+    pub source: Option<&'a BlobSource>,
+    pub progress: Option<&'a dyn Fn(u64)>,
+}
+
+impl Io<'_> {
+    pub(crate) fn none() -> Io<'static> {
+        Io {
+            sink: None,
+            source: None,
+            progress: None,
+        }
+    }
+}
+
+/// Sends requests for operations. Clones share the session (credentials,
+/// what each host asked for, the token cache).
+#[derive(Clone, Default)]
+pub(crate) struct Transport {
+    pub(crate) session: Rc<RefCell<Session>>,
+}
+
+impl Transport {
+    /// Lends the session to the operation for one call. Never held across
+    /// an `await`, so concurrent operations share it safely.
+    fn with_cx<R>(&self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        let mut session = self.session.borrow_mut();
+        let mut cx = Context::new(clock::now(), &mut session);
+        f(&mut cx)
+    }
+
+    /// Runs `op` to completion: the one drive loop of this crate.
+    pub(crate) async fn run<O: Operation>(
+        &self,
+        op: &mut O,
+        io: &mut Io<'_>,
+    ) -> Result<O::Output, Error> {
+        let mut body: Option<BodyReader> = None;
+        let mut buf = Vec::new();
+        loop {
+            match self.with_cx(|cx| op.poll(cx)) {
+                Step::Send(request) => {
+                    if let Some(old) = body.take() {
+                        old.cancel();
+                    }
+                    let mut sent = |bytes: &[u8]| op.handle_sent(bytes);
+                    match send(request, io, &mut sent).await {
+                        Ok((response, stream)) => {
+                            body = stream;
+                            self.with_cx(|cx| op.handle_response(cx, response));
+                        }
+                        Err(e) => self.with_cx(|cx| op.handle_error(cx, e)),
+                    }
+                }
+                Step::Read => {
+                    let next = match body.as_mut() {
+                        Some(b) => b.next().await,
+                        None => Ok(None),
+                    };
+                    match next {
+                        Ok(Some(chunk)) => {
+                            buf.resize(chunk.length() as usize, 0);
+                            chunk.copy_to(&mut buf);
+                            let keep = op.handle_chunk(&buf);
+                            if let Some(sink) = io.sink.as_mut() {
+                                let js = chunk.subarray(keep.start as u32, keep.end as u32);
+                                sink.write(&buf[keep.clone()], &js);
+                            }
+                            if let Some(p) = io.progress {
+                                p(keep.len() as u64);
+                            }
+                        }
+                        Ok(None) => {
+                            body = None;
+                            op.handle_end();
+                        }
+                        Err(e) => {
+                            body = None;
+                            self.with_cx(|cx| op.handle_error(cx, e));
+                        }
+                    }
+                }
+                Step::Sleep(d) => clock::sleep(d).await,
+                Step::Done(result) => return result.map_err(Error::Registry),
+                _ => {
+                    return Err(Error::Registry(ocireg_core::Error::InvalidInput {
+                        what: "drive loop",
+                        message: "a step this transport does not know".into(),
+                    }))
+                }
+            }
+        }
+    }
+}
+
+/// Sends one request; for a streamed response returns the body reader
+/// next to the (empty-bodied) response. Not generic: one copy serves every
+/// operation (`sent` hears of uploaded bytes).
+async fn send(
+    request: Request,
+    io: &Io<'_>,
+    sent: &mut dyn FnMut(&[u8]),
+) -> Result<(Response, Option<BodyReader>), TransportError> {
+    let plan = request.read_plan();
+    let head_request = request.method() == http::Method::HEAD;
+    let (req, _) = request.into_parts();
+    let (parts, body) = req.into_parts();
+    // Every request skips the HTTP cache: a cached manifest fetched
+    // with another Accept, or a stale tag list, must never answer.
+    let mut builder = RequestBuilder::new(&parts.uri.to_string())
+        .method(method(&parts.method)?)
+        .cache(RequestCache::NoStore);
+    for (name, value) in &parts.headers {
+        if FORBIDDEN.contains(&name.as_str()) {
+            continue;
+        }
+        let value = value
+            .to_str()
+            .map_err(|_| other(format!("header {name} is not visible ASCII")))?;
+        builder = builder.header(name.as_str(), value);
+    }
+    let body: Option<JsValue> = match body {
+        RequestBody::Empty => None,
+        RequestBody::Bytes(b) => Some(Uint8Array::from(b.as_slice()).into()),
+        RequestBody::Blob { offset, len } => {
+            let Some(source) = io.source else {
+                return Err(TransportError::new(
+                    TransportErrorKind::Source,
+                    "no blob source for an upload",
+                ));
+            };
+            let bytes = source.read(offset, len).await?;
+            // fetch sends the body whole: tell the operation (which
+            // hashes when the digest was not known) what goes out.
+            let mut piece = Vec::new();
+            each_piece(&bytes, &mut piece, |p| sent(p));
+            if let Some(p) = io.progress {
+                p(u64::from(bytes.length()));
+            }
+            Some(bytes.into())
+        }
+        _ => return Err(other("a request body this transport does not know")),
+    };
+    let request = match body {
+        Some(b) => builder.body(b),
+        None => builder.build(),
+    }
+    .map_err(|e| other(e.to_string()))?;
+    // gloo-net's `send` keeps only the error's name and message; the
+    // raw error also has Node's `cause.code`.
+    let raw: web_sys::Request = request.into();
+    let response: gloo_net::http::Response = JsFuture::from(fetch(&raw))
+        .await
+        .map_err(classify)?
+        .dyn_into::<web_sys::Response>()
+        .map_err(|_| other("fetch resolved to something that is not a Response"))?
+        .into();
+
+    let status = response.status();
+    let mut head = http::Response::builder().status(status);
+    for (name, value) in response.headers().entries() {
+        head = head.header(name, value);
+    }
+    match plan.read_mode(status) {
+        ReadMode::Stream => {
+            let reader = response.body().map(BodyReader::new);
+            Ok((head.body(Vec::new()).map_err(other)?, reader))
+        }
+        // A HEAD response has no body, whatever its Content-Length says.
+        ReadMode::Buffer { .. } if head_request => {
+            Ok((head.body(Vec::new()).map_err(other)?, None))
+        }
+        ReadMode::Buffer { limit } => {
+            let body = read_limited(&response, limit).await?;
+            Ok((head.body(body).map_err(other)?, None))
+        }
+        _ => Err(other("unknown read mode")),
+    }
+}
+
+/// Request headers a page may not set: the browser sets them itself (and
+/// Node's fetch would reject a wrong `Content-Length`).
+const FORBIDDEN: &[&str] = &[
+    "content-length",
+    "host",
+    "connection",
+    "transfer-encoding",
+    "user-agent",
+];
+
+fn method(m: &http::Method) -> Result<Method, TransportError> {
+    Ok(match m.as_str() {
+        "GET" => Method::GET,
+        "HEAD" => Method::HEAD,
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        "OPTIONS" => Method::OPTIONS,
+        other_method => return Err(other(format!("unsupported method {other_method}"))),
+    })
+}
+
+/// A response body as a `ReadableStream` reader.
+struct BodyReader {
+    reader: ReadableStreamDefaultReader,
+}
+
+impl BodyReader {
+    fn new(stream: web_sys::ReadableStream) -> BodyReader {
+        BodyReader {
+            reader: stream.get_reader().unchecked_into(),
+        }
+    }
+
+    /// The next chunk, or `None` at the end.
+    async fn next(&mut self) -> Result<Option<Uint8Array>, TransportError> {
+        let result = JsFuture::from(self.reader.read())
+            .await
+            .map_err(|e| TransportError::new(TransportErrorKind::Interrupted, js_message(&e)))?;
+        let done = Reflect::get(&result, &"done".into()).map_or(true, |v| v.is_truthy());
+        if done {
+            return Ok(None);
+        }
+        let value = Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        value
+            .dyn_into::<Uint8Array>()
+            .map(Some)
+            .map_err(|_| other("a response body chunk that is not bytes"))
+    }
+
+    /// Stops reading (the rest of the body is not wanted).
+    fn cancel(self) {
+        // The promise only says when cancelling is done.
+        let _ = self.reader.cancel();
+    }
+}
+
+/// Reads a body into memory, failing past `limit` bytes without reading
+/// further.
+async fn read_limited(
+    response: &gloo_net::http::Response,
+    limit: u64,
+) -> Result<Vec<u8>, TransportError> {
+    let too_large = || {
+        TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("body over {limit} bytes"),
+        )
+    };
+    let declared = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let Some(stream) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let mut reader = BodyReader::new(stream);
+    let mut out = Vec::new();
+    while let Some(chunk) = reader.next().await? {
+        let start = out.len();
+        if start as u64 + u64::from(chunk.length()) > limit {
+            reader.cancel();
+            return Err(too_large());
+        }
+        out.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut out[start..]);
+    }
+    Ok(out)
+}
+
+fn other(e: impl std::fmt::Display) -> TransportError {
+    TransportError::new(TransportErrorKind::Other, e.to_string())
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    // The global `fetch` of windows, workers and Node alike.
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch(request: &web_sys::Request) -> js_sys::Promise;
+}
+
+/// Sorts a failed fetch into the kinds the core tells apart. A browser
+/// describes no network failure (CORS, refused, DNS and mixed content are
+/// all "Failed to fetch"); Node names the system error in `cause.code`.
+fn classify(e: JsValue) -> TransportError {
+    let code = Reflect::get(&e, &"cause".into())
+        .ok()
+        .filter(|c| c.is_object())
+        .and_then(|c| Reflect::get(&c, &"code".into()).ok())
+        .and_then(|c| c.as_string());
+    let name = Reflect::get(&e, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    let kind = match code.as_deref() {
+        Some("ECONNREFUSED" | "ENOTFOUND" | "EAI_AGAIN" | "EHOSTUNREACH" | "ENETUNREACH") => {
+            TransportErrorKind::Connect
+        }
+        Some("ECONNRESET" | "EPIPE" | "UND_ERR_SOCKET" | "UND_ERR_CLOSED") => {
+            TransportErrorKind::Interrupted
+        }
+        Some("ETIMEDOUT" | "UND_ERR_CONNECT_TIMEOUT" | "UND_ERR_HEADERS_TIMEOUT") => {
+            TransportErrorKind::Timeout
+        }
+        Some(_) => TransportErrorKind::Other,
+        None if name == "AbortError" => TransportErrorKind::Other,
+        None => TransportErrorKind::Blocked,
+    };
+    let mut message = js_message(&e);
+    if kind == TransportErrorKind::Blocked {
+        message.push_str(
+            " (a browser gives no reason: the registry may be down, or its CORS setup does \
+             not allow this origin, method or header)",
+        );
+    }
+    TransportError::new(kind, message)
+}
