@@ -243,7 +243,13 @@ impl BlobPush {
             .headers()
             .get(http::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| protocol(ex, "upload response without Location"))?;
+            .ok_or_else(|| {
+                protocol(
+                    ex,
+                    "upload response without Location (behind a CORS proxy, Location \
+                     must be listed in Access-Control-Expose-Headers)",
+                )
+            })?;
         self.location =
             Some(headers::location(loc, ex.url()).map_err(|e| protocol(ex, &e.to_string()))?);
         if let Some(min) = headers::chunk_min_length(resp.headers()) {
