@@ -592,30 +592,11 @@ fn asctime_date(s: &[u8]) -> Option<i64> {
 /// the month does not have.
 fn unix_time(year: i64, month: usize, day: i64, seconds_of_day: i64) -> Option<i64> {
     let month = i64::try_from(month).ok()? + 1;
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
+    let days_in_month = crate::calendar::days_in_month(year, month);
     if day < 1 || day > days_in_month {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + seconds_of_day)
-}
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
-/// (eras of 400 years, with years starting in March so the leap day comes
-/// last). `config` has the same helper privately.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    Some(crate::calendar::days_from_civil(year, month, day) * 86_400 + seconds_of_day)
 }
 
 // ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod calendar;
 pub mod config;
 pub mod digest;
 pub mod documents;

@@ -6,7 +6,7 @@ use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::{stream, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
 
@@ -93,71 +93,44 @@ impl<R: AsyncRead + Unpin + Send> BlobSource for ReaderSource<R> {
                 Err(io::Error::new(io::ErrorKind::Unsupported, msg))
             }));
         }
-        let position = &mut self.position;
-        let reader = &mut self.reader;
-        Box::pin(stream::unfold(
-            (reader, position, len),
-            |(reader, position, remaining)| async move {
-                let want = remaining.map_or(READ_SIZE, |r| (r as usize).min(READ_SIZE));
-                if want == 0 {
-                    return None;
-                }
-                let mut buf = vec![0u8; want];
-                match reader.read(&mut buf).await {
-                    Ok(0) => remaining.filter(|&r| r > 0).map(|r| {
-                        (
-                            Err(io::Error::new(
-                                io::ErrorKind::UnexpectedEof,
-                                format!("source ended {r} bytes early"),
-                            )),
-                            (reader, position, Some(0)),
-                        )
-                    }),
-                    Ok(n) => {
-                        buf.truncate(n);
-                        *position += n as u64;
-                        Some((
-                            Ok(Bytes::from(buf)),
-                            (reader, position, remaining.map(|r| r - n as u64)),
-                        ))
-                    }
-                    Err(e) => Some((Err(e), (reader, position, Some(0)))),
-                }
-            },
-        ))
+        let ReaderSource { reader, position } = self;
+        Box::pin(read_stream(reader, len).inspect(move |chunk| {
+            if let Ok(c) = chunk {
+                *position += c.len() as u64;
+            }
+        }))
     }
 }
 
-fn read_stream<R: AsyncRead + Unpin + Send + 'static>(
+/// `len` bytes (or all the rest) of `reader`, in chunks of up to
+/// `READ_SIZE`, read into one reused buffer (no zero-filling per read).
+fn read_stream<'a, R: AsyncRead + Unpin + Send + 'a>(
     reader: R,
     len: Option<u64>,
-) -> ByteStream<'static> {
+) -> ByteStream<'a> {
+    let state = (reader, len, BytesMut::new());
     Box::pin(stream::unfold(
-        (reader, len),
-        |(mut reader, remaining)| async move {
+        state,
+        |(mut reader, remaining, mut buf)| async move {
             let want = remaining.map_or(READ_SIZE, |r| (r as usize).min(READ_SIZE));
             if want == 0 {
                 return None;
             }
-            let mut buf = vec![0u8; want];
-            match reader.read(&mut buf).await {
+            buf.reserve(want);
+            let mut limited = (&mut reader).take(want as u64);
+            match limited.read_buf(&mut buf).await {
                 Ok(0) => remaining.filter(|&r| r > 0).map(|r| {
-                    (
-                        Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!("file ended {r} bytes early"),
-                        )),
-                        (reader, Some(0)),
-                    )
+                    let e = io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("the source ended {r} bytes early"),
+                    );
+                    (Err(e), (reader, Some(0), buf))
                 }),
                 Ok(n) => {
-                    buf.truncate(n);
-                    Some((
-                        Ok(Bytes::from(buf)),
-                        (reader, remaining.map(|r| r - n as u64)),
-                    ))
+                    let chunk = buf.split().freeze();
+                    Some((Ok(chunk), (reader, remaining.map(|r| r - n as u64), buf)))
                 }
-                Err(e) => Some((Err(e), (reader, Some(0)))),
+                Err(e) => Some((Err(e), (reader, Some(0), buf))),
             }
         },
     ))
