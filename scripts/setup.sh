@@ -44,6 +44,15 @@ setup_core() {
     need_rust_target wasm32-unknown-unknown
 }
 
+# The npm package's wasm is smallest built with nightly's -Zbuild-std,
+# which needs rust-src; without it bindings/npm's build uses stable.
+setup_wasm_size() {
+    need_nightly
+    rustup component list --toolchain nightly --installed | grep -qx 'rust-src' ||
+        rustup component add rust-src --toolchain nightly ||
+        echo "rust-src for nightly is not available: the npm build falls back to stable"
+}
+
 setup_fuzz() {
     need_nightly
     need_cargo_tool cargo-fuzz cargo-fuzz

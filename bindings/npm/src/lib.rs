@@ -25,6 +25,12 @@ use wasm_bindgen::prelude::*;
 
 pub use client::RegistryClient;
 
+// Talc instead of the default dlmalloc: a few KB smaller, and faster on
+// wasm. Single-threaded only (`TalcSyncCell`), hence the `atomics` guard.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
 /** Options of `new RegistryClient(options)`. */

@@ -82,7 +82,23 @@ thread_local! {
 /// Installs the panic hook (once, at module start).
 pub(crate) fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = format!("ocireg panicked (this is a bug in ocireg): {info}");
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("(no message)");
+        // The npm build drops panic locations (`-Zlocation-detail=none`,
+        // see scripts/build.mjs): they are then line 0 of "<redacted>".
+        let message = match info.location() {
+            Some(at) if at.line() != 0 => format!(
+                "ocireg panicked (this is a bug in ocireg) at {}:{}:{}: {what}",
+                at.file(),
+                at.line(),
+                at.column()
+            ),
+            _ => format!("ocireg panicked (this is a bug in ocireg): {what}"),
+        };
         let _ = POISONED.try_with(|p| p.try_borrow_mut().map(|mut p| *p = Some(message.clone())));
         let error = error_with_code("PANIC", &message);
         let pending = PENDING

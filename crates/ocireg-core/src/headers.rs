@@ -12,6 +12,7 @@
 //! | `Warning` | [`warnings`] |
 //!
 //! None of them reads a clock: the functions that need the time take `now`.
+//! [`RESPONSE_HEADERS`] lists every response header the crate reads.
 //!
 //! ```
 //! use ocireg_core::headers::{next_link, upload_range, ContentRange};
@@ -28,7 +29,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::HeaderMap;
+use http::header::{
+    CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LINK, LOCATION, RANGE, RETRY_AFTER, WARNING,
+    WWW_AUTHENTICATE,
+};
+use http::{HeaderMap, HeaderName};
 use thiserror::Error;
 use url::Url;
 
@@ -136,6 +141,47 @@ pub(crate) mod syntax {
 }
 
 use syntax::{quoted_string, skip_element, skip_ows, token_end, QuotedError};
+
+// ---------------------------------------------------------------------------
+// Names
+//
+// Constants, not strings: looking a header up by a string parses the name
+// at run time, and that parser (a match over every standard header name)
+// is one of the largest functions of the wasm build.
+
+pub(crate) const DOCKER_CONTENT_DIGEST: HeaderName =
+    HeaderName::from_static("docker-content-digest");
+pub(crate) const DOCKER_DISTRIBUTION_API_VERSION: HeaderName =
+    HeaderName::from_static("docker-distribution-api-version");
+pub(crate) const DOCKER_RATELIMIT_SOURCE: HeaderName =
+    HeaderName::from_static("docker-ratelimit-source");
+pub(crate) const OCI_CHUNK_MIN_LENGTH: HeaderName = HeaderName::from_static("oci-chunk-min-length");
+pub(crate) const OCI_FILTERS_APPLIED: HeaderName = HeaderName::from_static("oci-filters-applied");
+pub(crate) const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+pub(crate) const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+
+/// Every response header this crate reads (the readers here and the
+/// operations in [`crate::ops`]), lowercase. A transport that has to copy
+/// response headers one at a time, as a browser's `fetch` hands them over,
+/// may copy only these: the operations see no difference.
+pub static RESPONSE_HEADERS: [HeaderName; 16] = [
+    CONTENT_LENGTH,
+    CONTENT_RANGE,
+    CONTENT_TYPE,
+    DOCKER_CONTENT_DIGEST,
+    DOCKER_DISTRIBUTION_API_VERSION,
+    DOCKER_RATELIMIT_SOURCE,
+    LINK,
+    LOCATION,
+    OCI_CHUNK_MIN_LENGTH,
+    OCI_FILTERS_APPLIED,
+    RANGE,
+    RATELIMIT_LIMIT,
+    RATELIMIT_REMAINING,
+    RETRY_AFTER,
+    WARNING,
+    WWW_AUTHENTICATE,
+];
 
 // ---------------------------------------------------------------------------
 // Link
@@ -353,9 +399,9 @@ impl RateLimit {
     /// assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
     /// ```
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let limit = headers.get("ratelimit-limit");
-        let remaining = headers.get("ratelimit-remaining");
-        let source = headers.get("docker-ratelimit-source");
+        let limit = headers.get(RATELIMIT_LIMIT);
+        let remaining = headers.get(RATELIMIT_REMAINING);
+        let source = headers.get(DOCKER_RATELIMIT_SOURCE);
         if limit.is_none() && remaining.is_none() && source.is_none() {
             return None;
         }
@@ -698,7 +744,7 @@ pub fn upload_range(value: &str) -> Option<u64> {
 /// assert_eq!(chunk_min_length(&headers), Some(5_242_880));
 /// ```
 pub fn chunk_min_length(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get("oci-chunk-min-length")?.to_str().ok()?;
+    let value = headers.get(OCI_CHUNK_MIN_LENGTH)?.to_str().ok()?;
     digits(value.trim())
 }
 
@@ -779,7 +825,7 @@ pub struct Warning {
 /// ```
 pub fn warnings(headers: &HeaderMap) -> Vec<Warning> {
     let mut out = Vec::new();
-    for value in headers.get_all(http::header::WARNING) {
+    for value in headers.get_all(WARNING) {
         if let Ok(value) = std::str::from_utf8(value.as_bytes()) {
             warning_list(value, &mut out);
         }
@@ -863,6 +909,25 @@ mod tests {
     }
 
     // Link
+
+    #[test]
+    fn response_headers_are_distinct_and_cover_the_readers() {
+        let mut names: Vec<&str> = RESPONSE_HEADERS.iter().map(|h| h.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RESPONSE_HEADERS.len());
+        for name in [
+            DOCKER_CONTENT_DIGEST,
+            DOCKER_DISTRIBUTION_API_VERSION,
+            DOCKER_RATELIMIT_SOURCE,
+            OCI_CHUNK_MIN_LENGTH,
+            OCI_FILTERS_APPLIED,
+            RATELIMIT_LIMIT,
+            RATELIMIT_REMAINING,
+        ] {
+            assert!(RESPONSE_HEADERS.contains(&name), "{name}");
+        }
+    }
 
     #[test]
     fn next_link_resolves_registry_2_8_relative_link() {

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use gloo_net::http::{Method, RequestBuilder};
 use js_sys::{Reflect, Uint8Array};
 use ocireg_core::auth::Session;
+use ocireg_core::headers::RESPONSE_HEADERS;
 use ocireg_core::http;
 use ocireg_core::ops::{
     Context, Operation, ReadMode, Request, RequestBody, Response, Step, TransportError,
@@ -54,12 +55,28 @@ impl Transport {
         f(&mut cx)
     }
 
-    /// Runs `op` to completion: the one drive loop of this crate.
+    /// Runs `op` to completion.
     pub(crate) async fn run<O: Operation>(
         &self,
         op: &mut O,
         io: &mut Io<'_>,
     ) -> Result<O::Output, Error> {
+        let mut erased = Erase { op, output: None };
+        let driven = self.drive(&mut erased, io).await;
+        match erased.output {
+            Some(output) => output.map_err(Error::Registry),
+            None => Err(driven.err().unwrap_or_else(|| {
+                Error::Registry(ocireg_core::Error::InvalidInput {
+                    what: "drive loop",
+                    message: "the operation finished without a result".into(),
+                })
+            })),
+        }
+    }
+
+    /// The one drive loop of this crate, compiled once for every
+    /// operation (see [`Erased`]).
+    async fn drive(&self, op: &mut dyn Erased, io: &mut Io<'_>) -> Result<(), Error> {
         let mut body: Option<BodyReader> = None;
         let mut buf = Vec::new();
         loop {
@@ -115,6 +132,62 @@ impl Transport {
                 }
             }
         }
+    }
+}
+
+/// An [`Operation`] with its output type erased: `Done` leaves the output
+/// in [`Erase::output`]. The drive loop is the largest async function of
+/// the module; generic over the operation it would be compiled once per
+/// operation.
+trait Erased {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<()>;
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response);
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError);
+    fn handle_chunk(&mut self, chunk: &[u8]) -> std::ops::Range<usize>;
+    fn handle_end(&mut self);
+    fn handle_sent(&mut self, chunk: &[u8]);
+}
+
+struct Erase<'a, O: Operation> {
+    op: &'a mut O,
+    output: Option<Result<O::Output, ocireg_core::Error>>,
+}
+
+impl<O: Operation> Erased for Erase<'_, O> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<()> {
+        match self.op.poll(cx) {
+            Step::Send(request) => Step::Send(request),
+            Step::Read => Step::Read,
+            Step::Sleep(d) => Step::Sleep(d),
+            Step::Done(result) => {
+                self.output = Some(result);
+                Step::Done(Ok(()))
+            }
+            _ => Step::Done(Err(ocireg_core::Error::InvalidInput {
+                what: "drive loop",
+                message: "a step this transport does not know".into(),
+            })),
+        }
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+        self.op.handle_response(cx, response);
+    }
+
+    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+        self.op.handle_error(cx, error);
+    }
+
+    fn handle_chunk(&mut self, chunk: &[u8]) -> std::ops::Range<usize> {
+        self.op.handle_chunk(chunk)
+    }
+
+    fn handle_end(&mut self) {
+        self.op.handle_end();
+    }
+
+    fn handle_sent(&mut self, chunk: &[u8]) {
+        self.op.handle_sent(chunk);
     }
 }
 
@@ -183,8 +256,13 @@ async fn send(
 
     let status = response.status();
     let mut head = http::Response::builder().status(status);
+    // Only the headers the core reads: a name from a string would go
+    // through `http`'s header name parser, a large function the module
+    // does not need otherwise. `fetch` gives names in lowercase.
     for (name, value) in response.headers().entries() {
-        head = head.header(name, value);
+        if let Some(name) = RESPONSE_HEADERS.iter().find(|h| h.as_str() == name) {
+            head = head.header(name, value);
+        }
     }
     match plan.read_mode(status) {
         ReadMode::Stream => {

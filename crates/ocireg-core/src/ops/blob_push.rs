@@ -359,7 +359,7 @@ impl BlobPush {
         };
         if let Some(claimed) = resp
             .headers()
-            .get("docker-content-digest")
+            .get(headers::DOCKER_CONTENT_DIGEST)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| Digest::parse(v.trim()).ok())
         {

@@ -40,7 +40,7 @@ fn pull_scopes(repository: &str) -> Scopes {
 }
 
 fn content_digest(resp: &Response) -> Result<Option<Digest>, Error> {
-    match resp.headers().get("docker-content-digest") {
+    match resp.headers().get(headers::DOCKER_CONTENT_DIGEST) {
         None => Ok(None),
         Some(v) => v
             .to_str()

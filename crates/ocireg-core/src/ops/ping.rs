@@ -11,7 +11,7 @@ use super::exchange::Exchange;
 use super::{fail, forward, Context, Operation, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::Scopes;
 use crate::error::TransportError;
-use crate::headers::RateLimit;
+use crate::headers::{RateLimit, DOCKER_DISTRIBUTION_API_VERSION};
 use crate::registry::Registry;
 use crate::requests;
 
@@ -55,7 +55,7 @@ impl Operation for Ping {
         Step::Done(Ok(PingInfo {
             api_version_ok: resp
                 .headers()
-                .get("docker-distribution-api-version")
+                .get(DOCKER_DISTRIBUTION_API_VERSION)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("registry/2.0")),
             rate_limit: RateLimit::from_headers(resp.headers()),

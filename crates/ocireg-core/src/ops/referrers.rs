@@ -20,6 +20,7 @@ use crate::auth::{Scope, Scopes};
 use crate::digest::Digest;
 use crate::documents::parse_referrers;
 use crate::error::{Error, TransportError};
+use crate::headers::OCI_FILTERS_APPLIED;
 use crate::manifest::{ImageIndex, Manifest};
 use crate::registry::Registry;
 use crate::requests;
@@ -103,7 +104,7 @@ impl Operation for Referrers {
                 Ok(index) => {
                     let applied = resp
                         .headers()
-                        .get("oci-filters-applied")
+                        .get(OCI_FILTERS_APPLIED)
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
                     Step::Done(Ok(if applied { index } else { self.filtered(index) }))
