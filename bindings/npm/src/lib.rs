@@ -176,6 +176,13 @@ export interface ConfigSummary {
   history: number;
 }
 
+/** One layer of an image. */
+export interface LayerSummary {
+  digest: string;
+  size: number;
+  mediaType: string;
+}
+
 /** One manifest of a tag: the image itself, or one child of its index. */
 export interface PlatformSummary {
   /** `os/architecture[/variant]`. */
@@ -184,7 +191,10 @@ export interface PlatformSummary {
   mediaType: string;
   /** Compressed size of its config and layers. */
   size: number;
+  /** Number of layers. */
   layers: number;
+  /** Each layer: digest, compressed size, media type. */
+  layerDetails: LayerSummary[];
   artifactType?: string;
   /** The index entry's annotations (attestations are marked there). */
   annotations?: Record<string, string>;

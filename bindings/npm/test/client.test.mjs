@@ -107,6 +107,9 @@ test("summary lists every platform with its config", async () => {
   assert.equal(s.totalSize, s.platforms.reduce((n, p) => n + p.size, 0));
   for (const p of s.platforms) {
     assert.equal(p.layers, 2);
+    assert.equal(p.layerDetails.length, 2);
+    assert.ok(p.layerDetails.every((l) => l.digest.startsWith("sha256:") && l.size > 0));
+    assert.ok(p.layerDetails.reduce((n, l) => n + l.size, 0) < p.size, "config size is counted too");
     assert.deepEqual(p.config.cmd, ["/bin/sh"]);
     assert.deepEqual(p.config.env, ["PATH=/usr/bin:/bin"]);
   }

@@ -18,6 +18,8 @@
 //! - [`config`]: the image configuration.
 //! - [`documents`]: the registry's small JSON documents: error bodies, tag
 //!   lists, the catalog.
+//! - [`summary`]: a tag at a glance (sizes, dates, platforms, configs),
+//!   assembled from fetched manifests and configs.
 //!
 //! ```
 //! use ocireg_core::Reference;
@@ -43,6 +45,7 @@ pub mod platform;
 pub mod reference;
 pub mod registry;
 pub mod requests;
+pub mod summary;
 
 pub use digest::{Algorithm, Digest, DigestError, Hasher, Verifier, VerifyError};
 pub use error::Error;

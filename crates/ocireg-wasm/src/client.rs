@@ -4,7 +4,7 @@
 use ocireg_core::auth::Credentials;
 use ocireg_core::config::ImageConfig;
 use ocireg_core::digest::{Algorithm, Digest, Hasher};
-use ocireg_core::manifest::{media_type, Descriptor, ImageIndex, RawManifest};
+use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
     BlobPull, BlobPush, Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll, ListPage,
     Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest,
@@ -466,15 +466,6 @@ impl Client {
     ) -> Result<PutOutcome, Error> {
         let raw = RawManifest::from_bytes(bytes, media_type)?;
         self.put_manifest(repository, reference, &raw).await
-    }
-
-    /// Whether a descriptor points at an image configuration (not an
-    /// artifact's config).
-    pub(crate) fn is_image_config(descriptor: &Descriptor) -> bool {
-        matches!(
-            descriptor.media_type.as_str(),
-            media_type::OCI_CONFIG | media_type::DOCKER_CONFIG
-        )
     }
 }
 

@@ -74,7 +74,7 @@ pub use client::{Client, ClientBuilder, PushOptions};
 pub use clock::{now, sleep};
 pub use error::Error;
 pub use io::{BlobSource, JsChunks, Sink};
-pub use summary::{ConfigSummary, ImageSummary, PlatformSummary};
+pub use ocireg_core::summary::{ConfigSummary, ImageSummary, LayerSummary, PlatformSummary};
 
 /// The sans-IO core this crate drives.
 pub use ocireg_core;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::Stream;
 use ocireg_core::auth::{Credentials, Session};
+use ocireg_core::config::ImageConfig;
 use ocireg_core::digest::{Digest, Hasher, Verifier};
 use ocireg_core::manifest::{ImageIndex, RawManifest};
 use ocireg_core::ops::{
@@ -17,6 +18,7 @@ use ocireg_core::ops::{
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig};
+use ocireg_core::summary::{is_image_config, ImageSummary, PlatformSummary};
 use ocireg_core::url::Url;
 use ocireg_core::Reference;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -905,6 +907,50 @@ impl Client {
         }
         let (_, outcome) = self.inner.transport.run(&mut op, &mut Io::none()).await?;
         Ok(outcome)
+    }
+
+    /// A tag at a glance: digest, total compressed size, creation date,
+    /// every platform with its config and layers. The index's children and
+    /// their configs are fetched in parallel (within the transfer limit);
+    /// [`ocireg_core::summary`] assembles the result.
+    pub async fn summary(&self, reference: &Reference) -> Result<ImageSummary, Error> {
+        let root = self.get_manifest(reference).await?.manifest;
+        let platforms = match root.manifest().as_index() {
+            Some(index) => {
+                let jobs = index.manifests.iter().map(|entry| async move {
+                    let _permit = self.semaphore().acquire_owned().await;
+                    let child = reference.without_tag_or_digest().with_digest(entry.digest);
+                    let raw = self.get_manifest(&child).await?.manifest;
+                    self.platform_summary(reference, &raw, Some(entry)).await
+                });
+                futures_util::future::try_join_all(jobs).await?
+            }
+            None => vec![self.platform_summary(reference, &root, None).await?],
+        };
+        Ok(ImageSummary::assemble(&root, platforms))
+    }
+
+    async fn platform_summary(
+        &self,
+        reference: &Reference,
+        raw: &RawManifest,
+        entry: Option<&ocireg_core::manifest::Descriptor>,
+    ) -> Result<PlatformSummary, Error> {
+        let config = match raw.manifest().config() {
+            Some(c) if is_image_config(c) => {
+                let mut bytes = Vec::new();
+                self.pull_blob(reference, &c.digest, Some(c.size), &mut bytes)
+                    .await?;
+                Some(ImageConfig::from_json(&bytes).map_err(|e| {
+                    Error::Registry(ocireg_core::Error::Protocol {
+                        url: format!("/v2/{}/blobs/{}", reference.path(), c.digest),
+                        message: e.to_string(),
+                    })
+                })?)
+            }
+            _ => None,
+        };
+        Ok(PlatformSummary::new(raw, entry, config.as_ref()))
     }
 
     pub(crate) fn semaphore(&self) -> Arc<tokio::sync::Semaphore> {

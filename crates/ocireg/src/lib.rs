@@ -45,4 +45,5 @@ pub use ocireg_core::ops::{
     Fetched, ManifestHead, Page, PingInfo, PushOutcome, PutOutcome, Resolved,
 };
 pub use ocireg_core::platform::Platform;
+pub use ocireg_core::summary::ImageSummary;
 pub use ocireg_core::{Digest, Reference};

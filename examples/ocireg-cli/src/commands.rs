@@ -2,10 +2,9 @@
 
 use std::io::Write;
 
-use ocireg::ocireg_core::config::ImageConfig;
 use ocireg::ocireg_core::headers::RateLimit;
 use ocireg::ocireg_core::manifest::{ImageIndex, RawManifest};
-use ocireg::{Client, CopyReport, Platform, Reference};
+use ocireg::{Client, CopyReport, ImageSummary, Platform, Reference};
 use serde_json::{json, Value};
 
 fn io(e: std::io::Error) -> String {
@@ -79,95 +78,66 @@ pub async fn config_bytes(
     Ok(buf)
 }
 
-/// Everything `inspect` shows.
+/// Everything `inspect` shows: the summary of the reference, or of its
+/// platform's manifest when one is given.
 pub async fn inspect(
     client: &Client,
     r: &Reference,
     platform: Option<&Platform>,
-) -> Result<Value, String> {
-    let top = manifest(client, r, platform).await?;
-    let mut images = Vec::new();
-    let mut platforms = Vec::new();
-    let children: Vec<(Option<Platform>, RawManifest)> = match top.manifest().as_index() {
-        Some(index) => {
-            let mut v = Vec::new();
-            for d in &index.manifests {
-                let child = client
-                    .get_manifest(&r.without_tag_or_digest().with_digest(d.digest))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .manifest;
-                if let Some(p) = &d.platform {
-                    platforms.push(p.to_string());
-                }
-                v.push((d.platform.clone(), child));
-            }
-            v
+) -> Result<ImageSummary, String> {
+    let target = match platform {
+        Some(p) => {
+            let resolved = client.resolve(r, p).await.map_err(|e| e.to_string())?;
+            r.without_tag_or_digest()
+                .with_digest(resolved.manifest.digest())
         }
-        None => vec![(None, top.clone())],
+        None => r.clone(),
     };
-    for (platform, raw) in children {
-        let Some(image) = raw.manifest().as_image() else {
-            continue;
-        };
-        let mut config_json = Vec::new();
-        client
-            .pull_blob(
-                r,
-                &image.config.digest,
-                Some(image.config.size),
-                &mut config_json,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let config = ImageConfig::from_json(&config_json).ok();
-        let platform = platform
-            .map(|p| p.to_string())
-            .or_else(|| config.as_ref().map(|c| c.platform().to_string()));
-        if top.manifest().as_index().is_none() {
-            platforms.extend(platform.clone());
-        }
-        images.push(json!({
-            "digest": raw.digest().to_string(),
-            "mediaType": raw.media_type(),
-            "platform": platform,
-            "created": config.as_ref().and_then(|c| c.created.clone()),
-            "size": image.total_size(),
-            "layers": image.layers.iter().map(|l| json!({"digest": l.digest.to_string(), "size": l.size, "mediaType": l.media_type})).collect::<Vec<_>>(),
-        }));
-    }
-    Ok(json!({
-        "reference": r.to_string(),
-        "digest": top.digest().to_string(),
-        "mediaType": top.media_type(),
-        "platforms": platforms,
-        "images": images,
-    }))
+    client.summary(&target).await.map_err(|e| e.to_string())
 }
 
 /// `inspect` as text or JSON.
-pub fn print_inspect(out: &mut impl Write, v: &Value, json: bool) -> Result<(), String> {
+pub fn print_inspect(
+    out: &mut impl Write,
+    r: &Reference,
+    s: &ImageSummary,
+    json: bool,
+) -> Result<(), String> {
     if json {
+        let v = serde_json::to_value(s).map_err(|e| e.to_string())?;
         return writeln!(out, "{v}").map_err(io);
     }
-    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
-    writeln!(out, "Reference:  {}", s(&v["reference"])).map_err(io)?;
-    writeln!(out, "Digest:     {}", s(&v["digest"])).map_err(io)?;
-    writeln!(out, "Media type: {}", s(&v["mediaType"])).map_err(io)?;
-    let platforms: Vec<String> = v["platforms"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(s)
+    let platforms: Vec<&str> = s
+        .platforms
+        .iter()
+        .filter_map(|p| p.platform.as_deref())
         .collect();
+    writeln!(out, "Reference:  {r}").map_err(io)?;
+    writeln!(out, "Digest:     {}", s.digest).map_err(io)?;
+    writeln!(out, "Media type: {}", s.media_type).map_err(io)?;
+    writeln!(
+        out,
+        "Size:       {} bytes (compressed, every platform)",
+        s.total_size
+    )
+    .map_err(io)?;
+    writeln!(out, "Created:    {}", s.created.as_deref().unwrap_or("-")).map_err(io)?;
     writeln!(out, "Platforms:  {}", platforms.join(", ")).map_err(io)?;
-    for image in v["images"].as_array().into_iter().flatten() {
+    for p in &s.platforms {
         writeln!(out).map_err(io)?;
-        writeln!(out, "  {} {}", s(&image["platform"]), s(&image["digest"])).map_err(io)?;
-        writeln!(out, "  created {}", s(&image["created"])).map_err(io)?;
-        writeln!(out, "  size    {} bytes (compressed)", image["size"]).map_err(io)?;
-        for l in image["layers"].as_array().into_iter().flatten() {
-            writeln!(out, "    {} {:>12}", s(&l["digest"]), l["size"]).map_err(io)?;
+        writeln!(
+            out,
+            "  {} {}",
+            p.platform.as_deref().unwrap_or("-"),
+            p.digest
+        )
+        .map_err(io)?;
+        if let Some(c) = &p.config {
+            writeln!(out, "  created {}", c.created.as_deref().unwrap_or("-")).map_err(io)?;
+        }
+        writeln!(out, "  size    {} bytes (compressed)", p.size).map_err(io)?;
+        for l in &p.layer_details {
+            writeln!(out, "    {} {:>12}", l.digest, l.size).map_err(io)?;
         }
     }
     Ok(())

@@ -285,8 +285,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             reference,
             platform,
         } => {
-            let report = commands::inspect(&client, &parse(&reference)?, platform.as_ref()).await?;
-            commands::print_inspect(&mut out, &report, json)
+            let r = parse(&reference)?;
+            let summary = commands::inspect(&client, &r, platform.as_ref()).await?;
+            commands::print_inspect(&mut out, &r, &summary, json)
         }
         Command::Pull {
             reference,

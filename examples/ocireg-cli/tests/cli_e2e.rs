@@ -98,18 +98,27 @@ fn read_commands() {
 
     let inspect = json(&["inspect", &app]);
     assert_eq!(inspect["digest"], digest.as_str());
+    assert_eq!(inspect["isIndex"], true);
     let platforms: Vec<String> = inspect["platforms"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p.as_str().unwrap().to_string())
+        .map(|p| p["platform"].as_str().unwrap().to_string())
         .collect();
     assert!(
         platforms.contains(&"linux/amd64".to_string())
             && platforms.iter().any(|p| p.starts_with("linux/arm64")),
         "{platforms:?}"
     );
-    assert!(inspect["images"][0]["size"].as_u64().unwrap() > 0);
+    assert!(inspect["totalSize"].as_u64().unwrap() > 0);
+    assert_eq!(
+        inspect["platforms"][0]["layerDetails"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(inspect["platforms"][0]["config"]["os"], "linux");
     let text = ok(&["inspect", &app]);
     assert!(
         text.contains("Platforms:") && text.contains("linux/amd64"),

@@ -189,6 +189,8 @@ pub async fn summary_covers_every_platform() {
         assert_eq!(config.os, "linux");
         assert_eq!(config.cmd.as_deref(), Some(&["/bin/sh".to_string()][..]));
         assert_eq!(p.layers, 2);
+        assert_eq!(p.layer_details.len(), 2);
+        assert!(p.layer_details.iter().map(|l| l.size).sum::<u64>() < p.size);
     }
     let single = noauth().summary("demo/hello", "v1").await.unwrap();
     assert!(!single.is_index);

@@ -1,0 +1,247 @@
+//! What a UI or `inspect` shows for a tag: digest, total compressed size,
+//! creation date, and every platform with its config, assembled from the
+//! manifests and configs a transport fetched. No I/O: the transports fetch
+//! (the index's children and their configs, with bounded concurrency) and
+//! hand the pieces here.
+//!
+//! ```
+//! use ocireg_core::manifest::RawManifest;
+//! use ocireg_core::summary::{ImageSummary, PlatformSummary};
+//!
+//! let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+//!   "config":{"mediaType":"application/vnd.oci.image.config.v1+json",
+//!     "digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},
+//!   "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",
+//!     "digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}]}"#;
+//! let raw = RawManifest::from_bytes(body.to_vec(), None).unwrap();
+//! let summary = ImageSummary::assemble(&raw, vec![PlatformSummary::new(&raw, None, None)]);
+//! // The config and the layer are the same blob: counted once.
+//! assert_eq!(summary.total_size, 2);
+//! assert_eq!(summary.platforms[0].layers, 1);
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::config::{rfc3339_to_unix, ImageConfig};
+use crate::digest::Digest;
+use crate::manifest::{media_type, Descriptor, RawManifest};
+
+/// A tag (or digest) at a glance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ImageSummary {
+    /// The manifest's digest.
+    pub digest: String,
+    /// The manifest's media type.
+    pub media_type: String,
+    /// Whether it is an index (multi-platform image).
+    pub is_index: bool,
+    /// Compressed size of every distinct config and layer blob, over all
+    /// platforms.
+    pub total_size: u64,
+    /// The newest `created` date among the platforms' configs (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// One entry per manifest: the image itself, or every child of the
+    /// index, in the index's order.
+    pub platforms: Vec<PlatformSummary>,
+}
+
+/// One image manifest of a tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PlatformSummary {
+    /// `os/architecture[/variant]`, from the index entry or the config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The manifest's digest.
+    pub digest: String,
+    /// The manifest's media type.
+    pub media_type: String,
+    /// Compressed size of its config and layers.
+    pub size: u64,
+    /// Number of layers.
+    pub layers: usize,
+    /// Each layer: digest, size, media type.
+    pub layer_details: Vec<LayerSummary>,
+    /// The artifact type, for artifacts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    /// The index entry's annotations (attestations are marked there).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// The image configuration, for images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigSummary>,
+    /// The blobs (config and layers) this manifest uses.
+    #[serde(skip)]
+    blobs: Vec<(Digest, u64)>,
+}
+
+/// One layer of an image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LayerSummary {
+    /// The layer's digest.
+    pub digest: String,
+    /// Its compressed size.
+    pub size: u64,
+    /// Its media type.
+    pub media_type: String,
+}
+
+/// What an image configuration says, in short.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ConfigSummary {
+    /// Creation date (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// Operating system.
+    pub os: String,
+    /// CPU architecture.
+    pub architecture: String,
+    /// CPU variant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// User to run as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Entrypoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    /// Default command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<Vec<String>>,
+    /// Environment (`NAME=value`).
+    pub env: Vec<String>,
+    /// Working directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    /// Exposed ports (`80/tcp`).
+    pub exposed_ports: Vec<String>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Number of history entries.
+    pub history: usize,
+}
+
+impl From<&ImageConfig> for ConfigSummary {
+    fn from(c: &ImageConfig) -> ConfigSummary {
+        let container = c.config.clone().unwrap_or_default();
+        ConfigSummary {
+            created: c.created.clone(),
+            author: c.author.clone(),
+            os: c.os.clone(),
+            architecture: c.architecture.clone(),
+            variant: c.variant.clone(),
+            user: container.user.filter(|u| !u.is_empty()),
+            entrypoint: container.entrypoint,
+            cmd: container.cmd,
+            env: container.env,
+            working_dir: container.working_dir.filter(|w| !w.is_empty()),
+            exposed_ports: container.exposed_ports.into_iter().collect(),
+            labels: container.labels,
+            history: c.history.len(),
+        }
+    }
+}
+
+/// Whether a manifest's config descriptor is an image configuration (and
+/// worth fetching for a summary), not an artifact's config.
+pub fn is_image_config(descriptor: &Descriptor) -> bool {
+    matches!(
+        descriptor.media_type.as_str(),
+        media_type::OCI_CONFIG | media_type::DOCKER_CONFIG
+    )
+}
+
+impl PlatformSummary {
+    /// The summary of one image manifest; `entry` is its descriptor in the
+    /// index (for the platform and annotations), `config` its image
+    /// configuration when fetched.
+    pub fn new(
+        raw: &RawManifest,
+        entry: Option<&Descriptor>,
+        config: Option<&ImageConfig>,
+    ) -> PlatformSummary {
+        let manifest = raw.manifest();
+        let (blobs, layer_details): (Vec<(Digest, u64)>, Vec<LayerSummary>) =
+            match manifest.as_image() {
+                Some(m) => (
+                    std::iter::once(&m.config)
+                        .chain(&m.layers)
+                        .map(|d| (d.digest, d.size))
+                        .collect(),
+                    m.layers
+                        .iter()
+                        .map(|l| LayerSummary {
+                            digest: l.digest.to_string(),
+                            size: l.size,
+                            media_type: l.media_type.clone(),
+                        })
+                        .collect(),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+        let layers = match manifest.as_image() {
+            Some(m) => m.layers.len(),
+            None => manifest.layer_digests().len(),
+        };
+        let config = config.map(ConfigSummary::from);
+        let platform = entry
+            .and_then(|d| d.platform.as_ref())
+            .map(|p| p.to_string())
+            .or_else(|| {
+                config.as_ref().map(|c| match &c.variant {
+                    Some(v) => format!("{}/{}/{v}", c.os, c.architecture),
+                    None => format!("{}/{}", c.os, c.architecture),
+                })
+            });
+        PlatformSummary {
+            platform,
+            digest: raw.digest().to_string(),
+            media_type: raw.media_type().to_string(),
+            size: blobs.iter().map(|(_, s)| s).sum(),
+            layers,
+            layer_details,
+            artifact_type: manifest.artifact_type().map(str::to_string),
+            annotations: entry.map(|d| d.annotations.clone()).unwrap_or_default(),
+            config,
+            blobs,
+        }
+    }
+}
+
+impl ImageSummary {
+    /// The summary of `root` (an image manifest or an index) from the
+    /// summaries of its image manifests, in order.
+    pub fn assemble(root: &RawManifest, platforms: Vec<PlatformSummary>) -> ImageSummary {
+        // Platforms share layers (and sometimes configs): count each blob once.
+        let blobs: HashMap<Digest, u64> = platforms
+            .iter()
+            .flat_map(|p| p.blobs.iter().copied())
+            .collect();
+        let created = platforms
+            .iter()
+            .filter_map(|p| p.config.as_ref()?.created.clone())
+            .max_by_key(|c| rfc3339_to_unix(c).unwrap_or(i64::MIN));
+        ImageSummary {
+            digest: root.digest().to_string(),
+            media_type: root.media_type().to_string(),
+            is_index: root.manifest().kind().is_index(),
+            total_size: blobs.values().sum(),
+            created,
+            platforms,
+        }
+    }
+}
