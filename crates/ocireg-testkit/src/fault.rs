@@ -18,6 +18,7 @@
 //! registry directly.
 
 use crate::http::{self, Head};
+use crate::lock;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -144,10 +145,6 @@ impl Drop for FaultProxy {
             let _ = thread.join();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn proxy_one(mut client: TcpStream, upstream: &str, shared: &Shared) -> io::Result<()> {

@@ -170,6 +170,12 @@ pub(crate) fn wait_ready(
     }
 }
 
+/// Locks a mutex, also after a panic in another thread (the servers keep
+/// serving the test that is still running).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

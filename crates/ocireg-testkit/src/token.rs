@@ -7,6 +7,7 @@
 //! `rootcertbundle`. The JWT header names the key by its libtrust `kid`.
 
 use crate::http::{self, Head};
+use crate::lock;
 use base64::Engine as _;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
@@ -377,10 +378,6 @@ impl Drop for TokenServer {
             let _ = thread.join();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn other(e: impl std::fmt::Display) -> io::Error {
