@@ -377,12 +377,23 @@ impl Client {
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        let registry = self.registry(domain);
+        self.list_page(&self.registry(domain), Listing::Catalog, n, next)
+            .await
+    }
+
+    /// One page of a listing: the first, or the one at `next`.
+    async fn list_page(
+        &self,
+        registry: &Registry,
+        listing: Listing,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> Result<Page, Error> {
         let op = match next {
-            Some(u) => ListPage::at(registry.clone(), Listing::Catalog, n, u),
-            None => ListPage::first(registry.clone(), Listing::Catalog, n),
+            Some(u) => ListPage::at(registry.clone(), listing, n, u),
+            None => ListPage::first(registry.clone(), listing, n),
         };
-        self.run(&registry, op).await
+        self.run(registry, op).await
     }
 
     /// The catalog as a stream of repository names, fetched a page at a
@@ -417,11 +428,7 @@ impl Client {
         let listing = Listing::Tags {
             repository: repository.path().to_string(),
         };
-        let op = match next {
-            Some(u) => ListPage::at(registry.clone(), listing, n, u),
-            None => ListPage::first(registry.clone(), listing, n),
-        };
-        self.run(&registry, op).await
+        self.list_page(&registry, listing, n, next).await
     }
 
     /// The tags as a stream, fetched a page at a time.
@@ -459,11 +466,10 @@ impl Client {
                         return Some((Ok(item), st));
                     }
                     let at = st.next.take()?;
-                    let op = match &at {
-                        Some(u) => ListPage::at(registry.clone(), listing.clone(), Some(n), u),
-                        None => ListPage::first(registry.clone(), listing.clone(), Some(n)),
-                    };
-                    match self.run(&registry, op).await {
+                    match self
+                        .list_page(&registry, listing.clone(), Some(n), at.as_ref())
+                        .await
+                    {
                         Ok(page) => {
                             st.buffered.extend(page.items);
                             st.next = page.next.map(Some);
