@@ -8,6 +8,7 @@ use js_sys::{Function, Promise, Uint8Array};
 use ocireg_core::manifest::RawManifest;
 use ocireg_wasm::{
     BlobSource, Client, Credentials, Digest, Error, JsChunks, Platform, PushOptions, PushOutcome,
+    Resolved,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -32,13 +33,21 @@ fn digest(s: &str) -> Result<Digest, JsValue> {
     Digest::parse(s).map_err(|e| invalid(format!("digest {s:?}: {e}")))
 }
 
-fn platform(s: Option<String>) -> Result<Platform, JsValue> {
-    match s {
-        None => Ok(Platform::new("linux", "amd64")),
+/// The image manifest of `reference` for `platform` (`"os/arch[/variant]"`,
+/// default `linux/amd64`), through the index if there is one.
+async fn resolve(
+    c: &Client,
+    repository: &str,
+    reference: &str,
+    platform: Option<String>,
+) -> Result<Resolved, JsValue> {
+    let wanted = match platform {
+        None => Platform::new("linux", "amd64"),
         Some(s) => s
             .parse::<Platform>()
-            .map_err(|e| invalid(format!("platform {s:?}: {e}"))),
-    }
+            .map_err(|e| invalid(format!("platform {s:?}: {e}")))?,
+    };
+    c.resolve(repository, reference, &wanted).await.map_err(js)
 }
 
 fn outcome_name(o: PushOutcome) -> &'static str {
@@ -266,11 +275,7 @@ impl RegistryClient {
     ) -> Promise {
         let c = self.inner.clone();
         spawn(async move {
-            let wanted = self::platform(platform)?;
-            let resolved = c
-                .resolve(&repository, &reference, &wanted)
-                .await
-                .map_err(js)?;
+            let resolved = self::resolve(&c, &repository, &reference, platform).await?;
             let out = manifest_js(&resolved.manifest)?;
             if let Some(index) = &resolved.index {
                 js_sys::Reflect::set(
@@ -301,11 +306,7 @@ impl RegistryClient {
     ) -> Promise {
         let c = self.inner.clone();
         spawn(async move {
-            let wanted = self::platform(platform)?;
-            let resolved = c
-                .resolve(&repository, &reference, &wanted)
-                .await
-                .map_err(js)?;
+            let resolved = self::resolve(&c, &repository, &reference, platform).await?;
             let config = resolved
                 .manifest
                 .manifest()
@@ -313,7 +314,12 @@ impl RegistryClient {
                 .cloned()
                 .ok_or_else(|| invalid("this manifest has no config"))?;
             let bytes = c.pull_blob_bytes(&repository, &config).await.map_err(js)?;
-            js_sys::JSON::parse(&String::from_utf8_lossy(&bytes))
+            // Verified bytes, handed over as they are: a config that is
+            // not UTF-8 JSON is refused with a code, not patched.
+            let not_json =
+                || errors::error_with_code("PROTOCOL_ERROR", "the image config is not UTF-8 JSON");
+            let text = std::str::from_utf8(&bytes).map_err(|_| not_json())?;
+            js_sys::JSON::parse(text).map_err(|_| not_json())
         })
     }
 

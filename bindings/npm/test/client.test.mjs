@@ -165,6 +165,20 @@ async function pushRoundTrip(client) {
   assert.equal(await client.headBlob(other, chunked.digest), null);
 }
 
+test("an image config that is not JSON is a PROTOCOL_ERROR, not a SyntaxError", async () => {
+  const client = new RegistryClient({ url: NOAUTH() });
+  const repo = freshRepo("badconfig");
+  const config = await client.pushBlob(repo, new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size },
+    layers: [],
+  };
+  await client.putManifest(repo, "t1", manifest);
+  await assert.rejects(client.imageConfig(repo, "t1"), { name: "OciregError", code: "PROTOCOL_ERROR" });
+});
+
 test("push, mount, delete without auth", () => pushRoundTrip(new RegistryClient({ url: NOAUTH() })));
 test("push when Docker-Content-Digest and Link are hidden", () => pushRoundTrip(new RegistryClient({ url: HIDDEN() })));
 

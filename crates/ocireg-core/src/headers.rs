@@ -731,6 +731,25 @@ pub fn upload_range(value: &str) -> Option<u64> {
     }
 }
 
+/// Reads `Content-Length`: the body's size in bytes. `None` when missing
+/// or not a plain decimal number (no sign, no spaces inside).
+///
+/// ```
+/// use http::HeaderMap;
+/// use ocireg_core::headers::content_length;
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(content_length(&headers), None);
+/// headers.insert("content-length", "1024".parse().unwrap());
+/// assert_eq!(content_length(&headers), Some(1024));
+/// headers.insert("content-length", "+1024".parse().unwrap());
+/// assert_eq!(content_length(&headers), None);
+/// ```
+pub fn content_length(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CONTENT_LENGTH)?.to_str().ok()?;
+    digits(value.trim())
+}
+
 /// Reads `OCI-Chunk-Min-Length`: the smallest chunk (except the last) the
 /// registry wants in a chunked upload. `None` when missing or not a
 /// number.

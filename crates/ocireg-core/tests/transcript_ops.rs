@@ -8,8 +8,8 @@ use ocireg_core::digest::{Digest, VerifyError};
 use ocireg_core::error::TransportErrorKind;
 use ocireg_core::manifest::RawManifest;
 use ocireg_core::ops::{
-    BlobPull, BlobPush, Delete, GetManifest, HeadManifest, PushOutcome, PushStrategy, PutManifest,
-    Referrers, Resolve,
+    BlobPull, BlobPush, Delete, GetManifest, HeadBlob, HeadManifest, PushOutcome, PushStrategy,
+    PutManifest, Referrers, Resolve,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, Scheme};
@@ -223,6 +223,31 @@ fn delete_by_digest_and_disabled_delete() {
     )
     .err();
     assert_eq!(err.status(), Some(405));
+}
+
+#[test]
+fn head_blob_reads_the_size_and_never_invents_one() {
+    let d = Digest::sha256(b"layer");
+    let url = format!("{R}/v2/a/blobs/{d}");
+    let mut s = Session::default();
+    let mut head = |reply: Reply| {
+        drive(
+            &mut HeadBlob::new(&local(), "a", &d),
+            &mut s,
+            t0(),
+            vec![(req("HEAD", &url), reply)],
+            b"",
+        )
+    };
+    assert_eq!(head(resp(200).header("Content-Length", "5")).ok(), Some(5));
+    assert_eq!(head(resp(404)).ok(), None);
+    // A 200 without a usable size is the registry's fault, not size 0.
+    for reply in [resp(200), resp(200).header("Content-Length", "-5")] {
+        match head(reply).err() {
+            Error::Protocol { message, .. } => assert!(message.contains("Content-Length")),
+            other => panic!("expected a protocol error, got {other:?}"),
+        }
+    }
 }
 
 #[test]

@@ -530,7 +530,8 @@ impl Exchange {
         }
     }
 
-    fn protocol(&self, message: &str) -> Error {
+    /// A protocol error about this exchange's URL.
+    pub(crate) fn protocol(&self, message: &str) -> Error {
         Error::Protocol {
             url: redact_query(&self.url),
             message: message.to_string(),

@@ -10,7 +10,7 @@
 //! Delete: DELETE by digest --202--> Done(())
 //! ```
 
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use http::header::{CONTENT_TYPE, LOCATION};
 use http::StatusCode;
 use url::Url;
 
@@ -220,11 +220,7 @@ impl Operation for HeadManifest {
                     .get(CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
-                size: resp
-                    .headers()
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok()),
+                size: headers::content_length(resp.headers()),
                 rate_limit: RateLimit::from_headers(resp.headers()),
             })),
             None => {
@@ -401,7 +397,8 @@ impl Operation for Delete {
 }
 
 /// `HEAD /v2/<name>/blobs/<digest>`: the blob's size when the registry has
-/// it, `None` when it answers 404.
+/// it, `None` when it answers 404, an [`Error::Protocol`] when a 200 has no
+/// usable `Content-Length`.
 #[derive(Debug)]
 pub struct HeadBlob {
     ex: Exchange,
@@ -422,13 +419,16 @@ impl Operation for HeadBlob {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Option<u64>> {
         match forward(self.ex.poll(cx)) {
-            Ok(resp) if resp.status() == StatusCode::OK => Step::Done(Ok(Some(
-                resp.headers()
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0),
-            ))),
+            // A size the registry did not give is an error, not zero.
+            Ok(resp) if resp.status() == StatusCode::OK => {
+                match headers::content_length(resp.headers()) {
+                    Some(size) => Step::Done(Ok(Some(size))),
+                    None => fail(
+                        self.ex
+                            .protocol("the blob's HEAD answered 200 without a Content-Length"),
+                    ),
+                }
+            }
             Ok(resp) if resp.status() == StatusCode::NOT_FOUND => Step::Done(Ok(None)),
             Ok(resp) => fail(self.ex.status_error(&resp)),
             Err(step) => step,
