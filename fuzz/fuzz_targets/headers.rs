@@ -1,5 +1,5 @@
 //! The small header readers (Retry-After, HTTP dates, Content-Range, the
-//! upload Range, Warning) never panic and keep their promises: a date in
+//! upload Range, Content-Length, Warning) never panic and keep their promises: a date in
 //! the future gives exactly the time until it, ranges are ordered.
 //! The first 8 bytes are the time `now`; the rest is the header value.
 #![no_main]
@@ -8,7 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use ocireg_core::headers::{parse_http_date, retry_after, upload_range, warnings, ContentRange};
+use ocireg_core::headers::{
+    content_length, parse_http_date, retry_after, upload_range, warnings, ContentRange,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((now, rest)) = data.split_first_chunk::<8>() else {
@@ -36,6 +38,18 @@ fuzz_target!(|data: &[u8]| {
 
     if let Some(held) = upload_range(value) {
         assert!(held == 0 || value.contains(&(held - 1).to_string()));
+    }
+
+    // Content-Length: a length read back prints as the value it came from.
+    if let Ok(v) = HeaderValue::from_str(value) {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::CONTENT_LENGTH, v);
+        if let Some(n) = content_length(&headers) {
+            assert_eq!(
+                n.to_string().trim_start_matches('0'),
+                value.trim().trim_start_matches('0')
+            );
+        }
     }
 
     let mut headers = HeaderMap::new();
