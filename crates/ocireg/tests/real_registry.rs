@@ -1,51 +1,22 @@
 //! The native client against the real registry (Debian's docker-registry,
 //! distribution 2.8.2) in each auth mode, with images pushed by skopeo.
 
-use std::path::Path;
-
 use futures_util::TryStreamExt;
-use ocireg::{Client, CopyOptions, Credentials, Digest, Platform, PushOutcome, Reference};
-use ocireg_testkit::{skopeo_copy, write_oci_layout, Auth, ImageInfo, ImageSpec, Registry};
+use ocireg::{Client, CopyOptions, Credentials, Digest, Platform, PushOutcome};
+use ocireg_testkit::{Auth, ImageSpec, Registry};
 
-fn r(s: &str) -> Reference {
-    s.parse().unwrap()
-}
-
-/// Pushes a generated image with skopeo (the independent peer).
-fn seed(registry: &Registry, dir: &Path, spec: &ImageSpec, repo_tag: &str) -> ImageInfo {
-    let image = write_oci_layout(dir, spec).unwrap();
-    // --all: every platform of an index (skopeo copies one by default).
-    let mut args = vec!["--dest-tls-verify=false", "--all"];
-    let creds = registry.creds();
-    if let Some(c) = &creds {
-        args.push("--dest-creds");
-        args.push(c);
-    }
-    skopeo_copy(
-        &image.oci_ref(),
-        &format!("docker://{}/{repo_tag}", registry.host()),
-        &args,
-    )
-    .unwrap();
-    image
-}
-
-fn client_for(registry: &Registry) -> Client {
-    let mut b = Client::builder().use_docker_config(false);
-    if let (Some(u), Some(p)) = (registry.user(), registry.password()) {
-        b = b.credentials(&registry.host(), Credentials::basic(u, p));
-    }
-    b.build().unwrap()
-}
+mod common;
+use common::{client_for, r, seed_with_skopeo};
 
 async fn walk_every_operation(registry: &Registry) {
     let tmp = tempfile::tempdir().unwrap();
     let host = registry.host();
-    let image = seed(
+    let image = seed_with_skopeo(
         registry,
         tmp.path(),
         &ImageSpec::multi_platform(11).tag("v1"),
         "demo/app:v1",
+        &[],
     );
     let client = client_for(registry);
 
@@ -150,11 +121,12 @@ async fn every_operation_with_token_auth_and_cached_tokens() {
     // Anonymous: pull yes, push no.
     let anon = Client::builder().use_docker_config(false).build().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    seed(
+    seed_with_skopeo(
         &registry,
         tmp.path(),
         &ImageSpec::new(3).tag("v1"),
         "pub/img:v1",
+        &[],
     );
     let img = r(&format!("{}/pub/img:v1", registry.host()));
     anon.get_manifest(&img).await.unwrap();
@@ -175,11 +147,12 @@ async fn every_operation_with_token_auth_and_cached_tokens() {
 async fn blob_stream_and_file_pulls_verify() {
     let registry = Registry::start(Auth::None).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let image = seed(
+    let image = seed_with_skopeo(
         &registry,
         tmp.path(),
         &ImageSpec::new(5).layers(1, 300_000).tag("v1"),
         "s/img:v1",
+        &[],
     );
     let client = client_for(&registry);
     let img = r(&format!("{}/s/img:v1", registry.host()));
@@ -214,11 +187,12 @@ async fn blob_stream_and_file_pulls_verify() {
 async fn docker_hub_names_are_served_by_a_configured_mirror() {
     let mirror = Registry::start(Auth::None).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let image = seed(
+    let image = seed_with_skopeo(
         &mirror,
         tmp.path(),
         &ImageSpec::new(8).tag("1.0"),
         "library/hello:1.0",
+        &[],
     );
     let client = Client::builder()
         .use_docker_config(false)
