@@ -225,7 +225,7 @@ impl Client {
 
     /// Every tag of a repository.
     pub async fn tags(&self, repository: &str) -> Result<Vec<String>, Error> {
-        self.list_all(tags(repository)).await
+        self.list_all(Listing::tags(repository)).await
     }
 
     /// One page of tags (see [`Client::catalog_page`]).
@@ -235,7 +235,7 @@ impl Client {
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        self.page(tags(repository), n, next).await
+        self.page(Listing::tags(repository), n, next).await
     }
 
     async fn list_all(&self, listing: Listing) -> Result<Vec<String>, Error> {
@@ -466,12 +466,6 @@ impl Client {
     ) -> Result<PutOutcome, Error> {
         let raw = RawManifest::from_bytes(bytes, media_type)?;
         self.put_manifest(repository, reference, &raw).await
-    }
-}
-
-fn tags(repository: &str) -> Listing {
-    Listing::Tags {
-        repository: repository.to_string(),
     }
 }
 

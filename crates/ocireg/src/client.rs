@@ -409,9 +409,7 @@ impl Client {
     /// Every tag of a repository.
     pub async fn tags(&self, repository: &Reference) -> Result<Vec<String>, Error> {
         let registry = self.registry(repository.domain());
-        let listing = Listing::Tags {
-            repository: repository.path().to_string(),
-        };
+        let listing = Listing::tags(repository.path());
         self.run(&registry, ListAll::new(registry.clone(), listing, None))
             .instrument(tracing::info_span!("ocireg.tags", repository = %repository.name()))
             .await
@@ -425,9 +423,7 @@ impl Client {
         next: Option<&Url>,
     ) -> Result<Page, Error> {
         let registry = self.registry(repository.domain());
-        let listing = Listing::Tags {
-            repository: repository.path().to_string(),
-        };
+        let listing = Listing::tags(repository.path());
         self.list_page(&registry, listing, n, next).await
     }
 
@@ -437,9 +433,7 @@ impl Client {
         repository: &Reference,
         n: u32,
     ) -> impl Stream<Item = Result<String, Error>> + '_ {
-        let listing = Listing::Tags {
-            repository: repository.path().to_string(),
-        };
+        let listing = Listing::tags(repository.path());
         self.list_stream(self.registry(repository.domain()), listing, n)
     }
 

@@ -42,6 +42,13 @@ pub enum Listing {
 }
 
 impl Listing {
+    /// The tags of `repository` (its path, as in `library/alpine`).
+    pub fn tags(repository: impl Into<String>) -> Listing {
+        Listing::Tags {
+            repository: repository.into(),
+        }
+    }
+
     fn scopes(&self) -> Scopes {
         match self {
             Listing::Catalog => [Scope::catalog()].into_iter().collect(),
