@@ -12,8 +12,9 @@
 //!         Send(request) -> fetch(request, cache: "no-store")
 //!                          buffered body (up to the core's limit) or a
 //!                          ReadableStream kept for Read;
-//!                          op.handle_response / op.handle_error
-//!         Read          -> reader.read(): op.handle_chunk -> sink, or handle_end
+//!                          op.handle(Input::Response | Input::Error)
+//!         Read          -> reader.read(): op.handle(Input::Chunk) -> sink,
+//!                          or op.handle(Input::End)
 //!         Sleep(d)      -> a setTimeout promise
 //!         Done(result)  -> return result
 //!     }

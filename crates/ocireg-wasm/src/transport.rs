@@ -11,7 +11,7 @@ use ocireg_core::auth::Session;
 use ocireg_core::headers::RESPONSE_HEADERS;
 use ocireg_core::http;
 use ocireg_core::ops::{
-    Context, Operation, ReadMode, Request, RequestBody, Response, Step, TransportError,
+    Context, Input, Operation, ReadMode, Request, RequestBody, Response, Step, TransportError,
     TransportErrorKind,
 };
 use wasm_bindgen::{JsCast, JsValue};
@@ -85,13 +85,17 @@ impl Transport {
                     if let Some(old) = body.take() {
                         old.cancel();
                     }
-                    let mut sent = |bytes: &[u8]| op.handle_sent(bytes);
+                    let mut sent = |bytes: &[u8]| {
+                        self.with_cx(|cx| op.handle(cx, Input::Sent(bytes)));
+                    };
                     match send(request, io, &mut sent).await {
                         Ok((response, stream)) => {
                             body = stream;
-                            self.with_cx(|cx| op.handle_response(cx, response));
+                            self.with_cx(|cx| op.handle(cx, Input::Response(response)));
                         }
-                        Err(e) => self.with_cx(|cx| op.handle_error(cx, e)),
+                        Err(e) => {
+                            self.with_cx(|cx| op.handle(cx, Input::Error(e)));
+                        }
                     }
                 }
                 Step::Read => {
@@ -103,7 +107,7 @@ impl Transport {
                         Ok(Some(chunk)) => {
                             buf.resize(chunk.length() as usize, 0);
                             chunk.copy_to(&mut buf);
-                            let keep = op.handle_chunk(&buf);
+                            let keep = self.with_cx(|cx| op.handle(cx, Input::Chunk(&buf)));
                             if let Some(sink) = io.sink.as_mut() {
                                 let js = chunk.subarray(keep.start as u32, keep.end as u32);
                                 sink.write(&buf[keep.clone()], &js);
@@ -114,22 +118,16 @@ impl Transport {
                         }
                         Ok(None) => {
                             body = None;
-                            op.handle_end();
+                            self.with_cx(|cx| op.handle(cx, Input::End));
                         }
                         Err(e) => {
                             body = None;
-                            self.with_cx(|cx| op.handle_error(cx, e));
+                            self.with_cx(|cx| op.handle(cx, Input::Error(e)));
                         }
                     }
                 }
                 Step::Sleep(d) => clock::sleep(d).await,
                 Step::Done(result) => return result.map_err(Error::Registry),
-                _ => {
-                    return Err(Error::Registry(ocireg_core::Error::InvalidInput {
-                        what: "drive loop",
-                        message: "a step this transport does not know".into(),
-                    }))
-                }
             }
         }
     }
@@ -141,11 +139,7 @@ impl Transport {
 /// operation.
 trait Erased {
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<()>;
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response);
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError);
-    fn handle_chunk(&mut self, chunk: &[u8]) -> std::ops::Range<usize>;
-    fn handle_end(&mut self);
-    fn handle_sent(&mut self, chunk: &[u8]);
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> std::ops::Range<usize>;
 }
 
 struct Erase<'a, O: Operation> {
@@ -163,31 +157,11 @@ impl<O: Operation> Erased for Erase<'_, O> {
                 self.output = Some(result);
                 Step::Done(Ok(()))
             }
-            _ => Step::Done(Err(ocireg_core::Error::InvalidInput {
-                what: "drive loop",
-                message: "a step this transport does not know".into(),
-            })),
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.op.handle_response(cx, response);
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.op.handle_error(cx, error);
-    }
-
-    fn handle_chunk(&mut self, chunk: &[u8]) -> std::ops::Range<usize> {
-        self.op.handle_chunk(chunk)
-    }
-
-    fn handle_end(&mut self) {
-        self.op.handle_end();
-    }
-
-    fn handle_sent(&mut self, chunk: &[u8]) {
-        self.op.handle_sent(chunk);
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> std::ops::Range<usize> {
+        self.op.handle(cx, input)
     }
 }
 
@@ -237,7 +211,6 @@ async fn send(
             }
             Some(bytes.into())
         }
-        _ => return Err(other("a request body this transport does not know")),
     };
     let request = match body {
         Some(b) => builder.body(b),
@@ -277,7 +250,6 @@ async fn send(
             let body = read_limited(&response, limit).await?;
             Ok((head.body(body).map_err(other)?, None))
         }
-        _ => Err(other("unknown read mode")),
     }
 }
 

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use ocireg_core::auth::Session;
 use ocireg_core::error::{TransportError, TransportErrorKind};
-use ocireg_core::ops::{Context, Operation, ReadMode, RequestBody, Step};
+use ocireg_core::ops::{Context, Input, Operation, ReadMode, RequestBody, Step};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
@@ -66,9 +66,11 @@ impl Transport {
                     match self.send(op, request, io).await {
                         Ok((response, stream)) => {
                             body = stream;
-                            self.with_cx(|cx| op.handle_response(cx, response));
+                            self.with_cx(|cx| op.handle(cx, Input::Response(response)));
                         }
-                        Err(e) => self.with_cx(|cx| op.handle_error(cx, e)),
+                        Err(e) => {
+                            self.with_cx(|cx| op.handle(cx, Input::Error(e)));
+                        }
                     }
                 }
                 Step::Read => {
@@ -78,7 +80,7 @@ impl Transport {
                     };
                     match next {
                         Some(Ok(chunk)) => {
-                            let keep = op.handle_chunk(&chunk);
+                            let keep = self.with_cx(|cx| op.handle(cx, Input::Chunk(&chunk)));
                             let part = &chunk[keep];
                             if let Some(sink) = io.sink.as_mut() {
                                 sink.write_all(part).await.map_err(Error::Sink)?;
@@ -91,11 +93,11 @@ impl Transport {
                             body = None;
                             let e =
                                 TransportError::new(TransportErrorKind::Interrupted, e.to_string());
-                            self.with_cx(|cx| op.handle_error(cx, e));
+                            self.with_cx(|cx| op.handle(cx, Input::Error(e)));
                         }
                         None => {
                             body = None;
-                            op.handle_end();
+                            self.with_cx(|cx| op.handle(cx, Input::End));
                         }
                     }
                 }
@@ -105,12 +107,6 @@ impl Transport {
                         sink.flush().await.map_err(Error::Sink)?;
                     }
                     return result.map_err(Error::Registry);
-                }
-                _ => {
-                    return Err(Error::Registry(ocireg_core::Error::InvalidInput {
-                        what: "drive loop",
-                        message: "a step this transport does not know".into(),
-                    }))
                 }
             }
         }
@@ -160,7 +156,7 @@ impl Transport {
                     while let Some(item) = stream.next().await {
                         match item {
                             Ok(chunk) => {
-                                op.handle_sent(&chunk);
+                                self.with_cx(|cx| op.handle(cx, Input::Sent(&chunk)));
                                 if let Some(p) = progress {
                                     p(chunk.len() as u64);
                                 }
@@ -184,12 +180,6 @@ impl Transport {
                 }
                 sent
             }
-            _ => {
-                return Err(TransportError::new(
-                    TransportErrorKind::Other,
-                    "unknown request body",
-                ))
-            }
         }
         .map_err(classify)?;
 
@@ -207,10 +197,6 @@ impl Transport {
                 let body = read_limited(response, limit).await?;
                 Ok((head.body(body).map_err(other)?, None))
             }
-            _ => Err(TransportError::new(
-                TransportErrorKind::Other,
-                "unknown read mode",
-            )),
         }
     }
 

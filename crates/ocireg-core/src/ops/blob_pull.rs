@@ -17,11 +17,11 @@ use std::ops::Range;
 use http::StatusCode;
 
 use super::exchange::Exchange;
-use super::{fail, forward};
-use super::{Context, Operation, Response, Step, SMALL_BODY_LIMIT};
+use super::{fail, unexpected};
+use super::{Context, Input, Operation, Response, Step};
 use crate::auth::{Scope, Scopes};
 use crate::digest::{Digest, Verifier};
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::{Error, TransportErrorKind};
 use crate::headers::{ContentRange, RateLimit};
 use crate::registry::Registry;
 use crate::requests;
@@ -122,7 +122,7 @@ impl BlobPull {
     fn exchange(&self, offset: u64) -> Exchange {
         let scopes: Scopes = [Scope::pull(&self.repository)].into_iter().collect();
         let req = requests::get_blob(&self.registry, &self.repository, &self.digest, offset);
-        Exchange::new(&self.registry, scopes, req, SMALL_BODY_LIMIT, true)
+        Exchange::streamed(&self.registry, scopes, req)
     }
 
     /// Bytes delivered so far, and the total when known.
@@ -190,7 +190,7 @@ impl Operation for BlobPull {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Digest> {
         match std::mem::replace(&mut self.phase, Phase::Spent) {
-            Phase::Request(mut ex) => match forward::<Digest>(ex.poll(cx)) {
+            Phase::Request(mut ex) => match ex.poll(cx).into_response::<Digest>() {
                 Ok(resp) => match self.on_head(resp) {
                     Ok(()) => {
                         self.phase = Phase::Streaming;
@@ -222,16 +222,14 @@ impl Operation for BlobPull {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        if let Phase::Request(ex) = &mut self.phase {
-            ex.handle_response(cx, response)
-        }
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        match &mut self.phase {
-            Phase::Request(ex) => ex.handle_error(cx, error),
-            Phase::Streaming => {
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        match (input, &mut self.phase) {
+            (Input::Chunk(chunk), Phase::Streaming) => return self.accept_chunk(chunk),
+            (Input::End, Phase::Streaming) => {
+                let verifier = std::mem::replace(&mut self.verifier, Verifier::new(self.digest));
+                self.phase = Phase::Finished(verifier.finish().map_err(Error::Verify));
+            }
+            (Input::Error(error), Phase::Streaming) => {
                 let resumable = matches!(
                     error.kind(),
                     TransportErrorKind::Interrupted
@@ -245,18 +243,11 @@ impl Operation for BlobPull {
                     Phase::Finished(Err(Error::Transport(error)))
                 };
             }
-            _ => {}
+            (input, Phase::Request(ex)) => return ex.handle(cx, input),
+            (input, _) => {
+                self.phase = Phase::Finished(Err(unexpected(&input)));
+            }
         }
-    }
-
-    fn handle_chunk(&mut self, chunk: &[u8]) -> Range<usize> {
-        self.accept_chunk(chunk)
-    }
-
-    fn handle_end(&mut self) {
-        if let Phase::Streaming = self.phase {
-            let verifier = std::mem::replace(&mut self.verifier, Verifier::new(self.digest));
-            self.phase = Phase::Finished(verifier.finish().map_err(Error::Verify));
-        }
+        0..0
     }
 }

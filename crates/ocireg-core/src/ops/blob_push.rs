@@ -20,12 +20,14 @@
 //! not known in advance, the whole source is sent in one PATCH and hashed
 //! as it passes ([`Operation::handle_sent`]).
 
+use std::ops::Range;
+
 use http::StatusCode;
 use url::Url;
 
 use super::exchange::Exchange;
-use super::{fail, forward};
-use super::{Context, Operation, RequestBody, Response, Step, SMALL_BODY_LIMIT};
+use super::{fail, unexpected};
+use super::{Context, Input, Operation, RequestBody, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::{Algorithm, Digest, Hasher, VerifyError};
 use crate::error::{Error, TransportError, TransportErrorKind};
@@ -162,7 +164,7 @@ impl BlobPush {
             let req = requests::head_blob(&self.registry, &self.repository, &d);
             self.phase = Phase::Request(
                 Kind::Head,
-                Exchange::new(&self.registry, self.scopes(), req, 0, false),
+                Exchange::bodyless(&self.registry, self.scopes(), req),
             );
         }
         self
@@ -205,7 +207,7 @@ impl BlobPush {
     }
 
     fn exchange(&self, req: http::Request<RequestBody>) -> Exchange {
-        Exchange::new(&self.registry, self.scopes(), req, SMALL_BODY_LIMIT, false)
+        Exchange::buffered(&self.registry, self.scopes(), req, SMALL_BODY_LIMIT)
     }
 
     fn start(&self) -> Exchange {
@@ -474,7 +476,7 @@ impl Operation for BlobPush {
                         message: "polled after the push finished".into(),
                     })
                 }
-                Phase::Request(kind, mut ex) => match forward(ex.poll(cx)) {
+                Phase::Request(kind, mut ex) => match ex.poll(cx).into_response() {
                     Err(step) => {
                         self.phase = Phase::Request(kind, ex);
                         return step;
@@ -485,13 +487,24 @@ impl Operation for BlobPush {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        if let Phase::Request(_, ex) = &mut self.phase {
-            ex.handle_response(cx, response)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        match input {
+            Input::Sent(chunk) => self.sent(chunk),
+            Input::Error(error) => self.failed(cx, error),
+            input => match &mut self.phase {
+                Phase::Request(_, ex) => return ex.handle(cx, input),
+                _ => self.phase = Phase::Done(Err(unexpected(&input))),
+            },
         }
+        0..0
     }
+}
 
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
+impl BlobPush {
+    /// The request in flight failed: PATCHes and PUTs carry the source,
+    /// so the exchange cannot replay them; the upload resyncs or falls
+    /// back instead.
+    fn failed(&mut self, cx: &mut Context<'_>, error: TransportError) {
         let sending = matches!(
             error.kind(),
             TransportErrorKind::Connect
@@ -505,15 +518,17 @@ impl Operation for BlobPush {
                 Phase::Done(Err(Error::Transport(error)))
             }
             Phase::Request(kind, mut ex) => {
-                ex.handle_error(cx, error);
+                ex.handle(cx, Input::Error(error));
                 Phase::Request(kind, ex)
             }
             other => other,
         };
     }
 
-    fn handle_sent(&mut self, chunk: &[u8]) {
+    /// The transport sent these bytes of the source.
+    fn sent(&mut self, chunk: &[u8]) {
         let Some(hasher) = &mut self.hasher else {
+            self.sent += chunk.len() as u64;
             return;
         };
         // Hash each byte of the source once, even when a resumed request

@@ -1,7 +1,9 @@
 //! The exchange layer: one logical request to the registry, with
 //! everything every operation needs around it — credentials, the token
 //! dance, redirects, retries and body limits. Operations hold one
-//! `Exchange` per request they make and see only its final response.
+//! [`Exchange`] per request they make and see only its final response;
+//! an embedder builds its own operations on it the same way (see the
+//! [module documentation](super) for an example).
 
 use std::time::Duration;
 
@@ -9,7 +11,9 @@ use http::header::{AUTHORIZATION, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use url::Url;
 
-use super::{Context, Request, RequestBody, Response, SMALL_BODY_LIMIT};
+use std::ops::Range;
+
+use super::{Context, Input, Request, RequestBody, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::challenge::{parse_challenges, Challenge};
 use crate::auth::scope::{Scope, Scopes};
 use crate::auth::session::HostAuth;
@@ -49,15 +53,32 @@ fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-/// What the exchange wants next.
+/// What an [`Exchange`] wants next, or what it came to.
 // A request is a few hundred bytes, moved once per network round trip.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub(crate) enum Poll {
+pub enum Exchanged {
+    /// Send this request (the operation returns it as [`Step::Send`]).
     Send(Request),
+    /// Wait this long (backoff, `Retry-After`).
     Sleep(Duration),
+    /// The final response: after authentication, redirects and retries.
     Response(Response),
+    /// The exchange failed.
     Failed(Error),
+}
+
+impl Exchanged {
+    /// The final response, or the step the operation must return now
+    /// (send, sleep, or fail).
+    pub fn into_response<T>(self) -> Result<Response, Step<T>> {
+        match self {
+            Exchanged::Send(r) => Err(Step::Send(r)),
+            Exchanged::Sleep(d) => Err(Step::Sleep(d)),
+            Exchanged::Failed(e) => Err(Step::Done(Err(e))),
+            Exchanged::Response(r) => Ok(r),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -83,9 +104,16 @@ struct TokenAsk {
     post: bool,
 }
 
-/// One request through auth, redirects and retries.
+/// One request through authentication, redirects and retries: the building
+/// block of every operation.
+///
+/// Drive it from an operation: return what [`Exchange::poll`] asks for
+/// until it yields [`Exchanged::Response`], and pass every input of the
+/// operation's [`Operation::handle`](super::Operation::handle) to
+/// [`Exchange::handle`] (an exchange asks for no streamed body and sends
+/// no blob source: an operation that streams handles those inputs itself).
 #[derive(Debug)]
-pub(crate) struct Exchange {
+pub struct Exchange {
     registry: Registry,
     scopes: Scopes,
     method: Method,
@@ -105,9 +133,38 @@ pub(crate) struct Exchange {
 
 impl Exchange {
     /// An exchange for `request` (built by [`crate::requests`]) against
-    /// `registry`, needing `scopes`; a success body is buffered up to
-    /// `limit` bytes, or streamed when `stream` is set.
-    pub(crate) fn new(
+    /// `registry`, needing `scopes`, whose success body is read into
+    /// memory up to `limit` bytes (past it: [`Error::TooLarge`]).
+    pub fn buffered(
+        registry: &Registry,
+        scopes: Scopes,
+        request: http::Request<RequestBody>,
+        limit: u64,
+    ) -> Exchange {
+        Self::with_reading(registry, scopes, request, limit, false)
+    }
+
+    /// An exchange whose success body (200 or 206) is streamed: the
+    /// operation asks for it with [`Step::Read`] after the response.
+    pub fn streamed(
+        registry: &Registry,
+        scopes: Scopes,
+        request: http::Request<RequestBody>,
+    ) -> Exchange {
+        Self::with_reading(registry, scopes, request, SMALL_BODY_LIMIT, true)
+    }
+
+    /// An exchange whose success has no body worth reading (a `HEAD`,
+    /// an upload status): any body is refused past zero bytes.
+    pub fn bodyless(
+        registry: &Registry,
+        scopes: Scopes,
+        request: http::Request<RequestBody>,
+    ) -> Exchange {
+        Self::with_reading(registry, scopes, request, 0, false)
+    }
+
+    fn with_reading(
         registry: &Registry,
         scopes: Scopes,
         request: http::Request<RequestBody>,
@@ -115,7 +172,19 @@ impl Exchange {
         stream: bool,
     ) -> Exchange {
         let (parts, body) = request.into_parts();
-        let url = Url::parse(&parts.uri.to_string()).unwrap_or_else(|_| registry.base_url());
+        // A URI the `http` crate accepted always parses as a URL; should
+        // one not, the exchange fails on its first poll instead of
+        // sending somewhere else.
+        let (url, state) = match Url::parse(&parts.uri.to_string()) {
+            Ok(url) => (url, State::Ready),
+            Err(e) => (
+                registry.base_url(),
+                State::Failed(Error::InvalidInput {
+                    what: "request URL",
+                    message: format!("{}: {e}", parts.uri),
+                }),
+            ),
+        };
         Exchange {
             registry: registry.clone(),
             scopes,
@@ -125,7 +194,7 @@ impl Exchange {
             body,
             limit,
             stream,
-            state: State::Ready,
+            state,
             attempts: 1,
             redirects: 0,
             token_fetches: 0,
@@ -136,43 +205,45 @@ impl Exchange {
     }
 
     /// The URL the request went to last (after redirects).
-    pub(crate) fn url(&self) -> &Url {
+    pub fn url(&self) -> &Url {
         &self.url
     }
 
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll {
+    /// What to do next; [`Exchanged::Response`] once the final response
+    /// is there.
+    pub fn poll(&mut self, cx: &mut Context<'_>) -> Exchanged {
         loop {
             match std::mem::replace(&mut self.state, State::Spent) {
                 State::Ready => match self.prepare(cx) {
                     Ok(request) => {
                         self.state = State::AwaitingResponse;
-                        return Poll::Send(request);
+                        return Exchanged::Send(request);
                     }
                     Err(next) => self.state = next,
                 },
                 State::NeedToken(ask) => match self.token_request(cx, &ask) {
                     Ok(request) => {
                         self.state = State::AwaitingToken(ask);
-                        return Poll::Send(request);
+                        return Exchanged::Send(request);
                     }
-                    Err(e) => return Poll::Failed(e),
+                    Err(e) => return Exchanged::Failed(e),
                 },
                 State::Sleep(d, then) => {
                     self.state = *then;
-                    return Poll::Sleep(d);
+                    return Exchanged::Sleep(d);
                 }
-                State::Finished(r) => return Poll::Response(*r),
-                State::Failed(e) => return Poll::Failed(e),
+                State::Finished(r) => return Exchanged::Response(*r),
+                State::Failed(e) => return Exchanged::Failed(e),
                 waiting @ (State::AwaitingResponse | State::AwaitingToken(_)) => {
                     self.state = waiting;
-                    return Poll::Failed(Error::InvalidInput {
+                    return Exchanged::Failed(Error::InvalidInput {
                         what: "drive loop",
                         message: "polled before the response to the last request was handled"
                             .into(),
                     });
                 }
                 State::Spent => {
-                    return Poll::Failed(Error::InvalidInput {
+                    return Exchanged::Failed(Error::InvalidInput {
                         what: "drive loop",
                         message: "polled after the exchange finished".into(),
                     })
@@ -281,7 +352,26 @@ impl Exchange {
         Ok(Request::new(req, url, SMALL_BODY_LIMIT, false))
     }
 
-    pub(crate) fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+    /// What happened to the request it asked for: a response or an error.
+    /// Chunks, body ends and sent bytes are inputs an exchange never asks
+    /// for; one reaching it is a driver bug, and fails the exchange.
+    pub fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        match input {
+            Input::Response(response) => self.handle_response(cx, response),
+            Input::Error(error) => self.handle_error(cx, error),
+            Input::Chunk(_) | Input::End | Input::Sent(_) => {
+                self.state = State::Failed(Error::InvalidInput {
+                    what: "drive loop",
+                    message: "a body chunk, end or sent bytes reached a request that streams \
+                              nothing"
+                        .into(),
+                });
+            }
+        }
+        0..0
+    }
+
+    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
         match std::mem::replace(&mut self.state, State::Spent) {
             State::AwaitingResponse => self.on_response(cx, response),
             State::AwaitingToken(ask) => self.on_token(cx, ask, response),
@@ -289,7 +379,7 @@ impl Exchange {
         }
     }
 
-    pub(crate) fn handle_error(&mut self, _cx: &mut Context<'_>, error: TransportError) {
+    fn handle_error(&mut self, _cx: &mut Context<'_>, error: TransportError) {
         let resume = match std::mem::replace(&mut self.state, State::Spent) {
             State::AwaitingResponse => State::Ready,
             State::AwaitingToken(ask) => State::NeedToken(ask),
@@ -531,15 +621,17 @@ impl Exchange {
     }
 
     /// A protocol error about this exchange's URL.
-    pub(crate) fn protocol(&self, message: &str) -> Error {
+    pub fn protocol(&self, message: &str) -> Error {
         Error::Protocol {
             url: redact_query(&self.url),
             message: message.to_string(),
         }
     }
 
-    /// The error for a final response with an unexpected status.
-    pub(crate) fn status_error(&self, response: &Response) -> Error {
+    /// The error for a final response with an unexpected status: the
+    /// method, the URL (without its query), the status and the registry's
+    /// error body.
+    pub fn status_error(&self, response: &Response) -> Error {
         Error::Registry {
             method: self.method.to_string(),
             url: redact_query(&self.url),

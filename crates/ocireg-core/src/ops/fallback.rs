@@ -10,8 +10,9 @@
 //! digest) moves on to the next candidate; only the last candidate's error
 //! is reported, after the earlier ones were tried.
 
-use super::{Context, Operation, Response, Step};
-use crate::error::TransportError;
+use std::ops::Range;
+
+use super::{Context, Input, Operation, Step};
 use crate::registry::Registry;
 
 /// Runs the operation `make` builds for each candidate registry until one
@@ -80,28 +81,14 @@ impl<O: Operation, F: FnMut(&Registry) -> O> Operation for Fallback<O, F> {
                     self.next += 1;
                 }
                 Step::Done(Err(e)) => return Step::Done(Err(e)),
-                other => return super::other_step(other),
+                Step::Send(r) => return Step::Send(r),
+                Step::Read => return Step::Read,
+                Step::Sleep(d) => return Step::Sleep(d),
             }
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.current.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.current.handle_error(cx, error)
-    }
-
-    fn handle_chunk(&mut self, chunk: &[u8]) -> std::ops::Range<usize> {
-        self.current.handle_chunk(chunk)
-    }
-
-    fn handle_end(&mut self) {
-        self.current.handle_end()
-    }
-
-    fn handle_sent(&mut self, chunk: &[u8]) {
-        self.current.handle_sent(chunk)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.current.handle(cx, input)
     }
 }

@@ -16,14 +16,16 @@
 //! asks for the page after a full page with `last=<last item>`, and stops
 //! when the registry repeats itself.
 
+use std::ops::Range;
+
 use url::Url;
 
 use super::exchange::Exchange;
-use super::{fail, forward};
-use super::{Context, Operation, Response, Step, LIST_LIMIT};
+use super::fail;
+use super::{Context, Input, Operation, Response, Step, LIST_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::documents::{Catalog, TagList};
-use crate::error::{Error, TransportError};
+use crate::error::Error;
 use crate::headers;
 use crate::registry::Registry;
 use crate::requests;
@@ -110,7 +112,7 @@ impl ListPage {
         req: http::Request<super::RequestBody>,
     ) -> ListPage {
         ListPage {
-            ex: Exchange::new(&registry, listing.scopes(), req, LIST_LIMIT, false),
+            ex: Exchange::buffered(&registry, listing.scopes(), req, LIST_LIMIT),
             listing,
             registry,
             n,
@@ -167,7 +169,7 @@ impl Operation for ListPage {
     type Output = Page;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Page> {
-        let resp = match forward(self.ex.poll(cx)) {
+        let resp = match self.ex.poll(cx).into_response() {
             Ok(r) => r,
             Err(step) => return step,
         };
@@ -177,12 +179,8 @@ impl Operation for ListPage {
         Step::Done(self.page(&resp))
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.ex.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.ex.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.ex.handle(cx, input)
     }
 }
 
@@ -271,11 +269,7 @@ impl Operation for ListAll {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.current.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.current.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.current.handle(cx, input)
     }
 }

@@ -10,16 +10,18 @@
 //! Delete: DELETE by digest --202--> Done(())
 //! ```
 
+use std::ops::Range;
+
 use http::header::{CONTENT_TYPE, LOCATION};
 use http::StatusCode;
 use url::Url;
 
 use super::exchange::{redact_query, Exchange};
-use super::{fail, forward, other_step};
-use super::{Context, Operation, Response, Step, MANIFEST_LIMIT, SMALL_BODY_LIMIT};
+use super::{fail, other_step};
+use super::{Context, Input, Operation, Response, Step, MANIFEST_LIMIT, SMALL_BODY_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::{Digest, VerifyError};
-use crate::error::{Error, TransportError};
+use crate::error::Error;
 use crate::headers::{self, RateLimit};
 use crate::manifest::{ManifestKind, RawManifest};
 use crate::registry::Registry;
@@ -82,13 +84,7 @@ impl GetManifest {
     pub fn new(registry: &Registry, repository: &str, reference: &str) -> GetManifest {
         let req = requests::get_manifest(registry, repository, reference);
         GetManifest {
-            ex: Exchange::new(
-                registry,
-                pull_scopes(repository),
-                req,
-                MANIFEST_LIMIT,
-                false,
-            ),
+            ex: Exchange::buffered(registry, pull_scopes(repository), req, MANIFEST_LIMIT),
             digest: Digest::parse(reference).ok(),
         }
     }
@@ -132,18 +128,14 @@ impl Operation for GetManifest {
     type Output = Fetched;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Fetched> {
-        match forward(self.ex.poll(cx)) {
+        match self.ex.poll(cx).into_response() {
             Ok(resp) => Step::Done(self.finish(resp)),
             Err(step) => step,
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.ex.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.ex.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.ex.handle(cx, input)
     }
 }
 
@@ -177,7 +169,7 @@ impl HeadManifest {
     pub fn new(registry: &Registry, repository: &str, reference: &str) -> HeadManifest {
         let req = requests::head_manifest(registry, repository, reference);
         HeadManifest {
-            ex: Exchange::new(registry, pull_scopes(repository), req, 0, false),
+            ex: Exchange::bodyless(registry, pull_scopes(repository), req),
             registry: registry.clone(),
             repository: repository.to_string(),
             reference: reference.to_string(),
@@ -191,18 +183,18 @@ impl Operation for HeadManifest {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<ManifestHead> {
         if let Some(get) = &mut self.fallback {
-            return match get.poll(cx) {
-                Step::Done(Ok(f)) => Step::Done(Ok(ManifestHead {
+            return match other_step(get.poll(cx)) {
+                Ok(Ok(f)) => Step::Done(Ok(ManifestHead {
                     digest: f.manifest.digest(),
                     media_type: Some(f.manifest.media_type().to_string()),
                     size: Some(f.manifest.bytes().len() as u64),
                     rate_limit: f.rate_limit,
                 })),
-                Step::Done(Err(e)) => fail(e),
-                other => other_step(other),
+                Ok(Err(e)) => fail(e),
+                Err(step) => step,
             };
         }
-        let resp = match forward(self.ex.poll(cx)) {
+        let resp = match self.ex.poll(cx).into_response() {
             Ok(r) => r,
             Err(step) => return step,
         };
@@ -234,17 +226,10 @@ impl Operation for HeadManifest {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
         match &mut self.fallback {
-            Some(get) => get.handle_response(cx, response),
-            None => self.ex.handle_response(cx, response),
-        }
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        match &mut self.fallback {
-            Some(get) => get.handle_error(cx, error),
-            None => self.ex.handle_error(cx, error),
+            Some(get) => get.handle(cx, input),
+            None => self.ex.handle(cx, input),
         }
     }
 }
@@ -283,12 +268,11 @@ impl PutManifest {
             manifest.bytes().to_vec(),
         );
         PutManifest {
-            ex: Exchange::new(
+            ex: Exchange::buffered(
                 registry,
                 [Scope::push(repository)].into_iter().collect(),
                 req,
                 SMALL_BODY_LIMIT,
-                false,
             ),
             digest: manifest.digest(),
         }
@@ -299,7 +283,7 @@ impl Operation for PutManifest {
     type Output = PutOutcome;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<PutOutcome> {
-        let resp = match forward(self.ex.poll(cx)) {
+        let resp = match self.ex.poll(cx).into_response() {
             Ok(r) => r,
             Err(step) => return step,
         };
@@ -325,12 +309,8 @@ impl Operation for PutManifest {
         }))
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.ex.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.ex.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.ex.handle(cx, input)
     }
 }
 
@@ -371,7 +351,7 @@ impl Delete {
             .into_iter()
             .collect();
         Delete {
-            ex: Exchange::new(registry, scopes, req, SMALL_BODY_LIMIT, false),
+            ex: Exchange::buffered(registry, scopes, req, SMALL_BODY_LIMIT),
         }
     }
 }
@@ -380,19 +360,15 @@ impl Operation for Delete {
     type Output = ();
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<()> {
-        match forward(self.ex.poll(cx)) {
+        match self.ex.poll(cx).into_response() {
             Ok(resp) if resp.status().is_success() => Step::Done(Ok(())),
             Ok(resp) => fail(self.ex.status_error(&resp)),
             Err(step) => step,
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.ex.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.ex.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.ex.handle(cx, input)
     }
 }
 
@@ -409,7 +385,7 @@ impl HeadBlob {
     pub fn new(registry: &Registry, repository: &str, digest: &Digest) -> HeadBlob {
         let req = requests::head_blob(registry, repository, digest);
         HeadBlob {
-            ex: Exchange::new(registry, pull_scopes(repository), req, 0, false),
+            ex: Exchange::bodyless(registry, pull_scopes(repository), req),
         }
     }
 }
@@ -418,7 +394,7 @@ impl Operation for HeadBlob {
     type Output = Option<u64>;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Option<u64>> {
-        match forward(self.ex.poll(cx)) {
+        match self.ex.poll(cx).into_response() {
             // A size the registry did not give is an error, not zero.
             Ok(resp) if resp.status() == StatusCode::OK => {
                 match headers::content_length(resp.headers()) {
@@ -435,11 +411,7 @@ impl Operation for HeadBlob {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.ex.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.ex.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.ex.handle(cx, input)
     }
 }

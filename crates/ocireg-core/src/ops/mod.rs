@@ -7,19 +7,22 @@
 //!
 //! # The drive loop
 //!
-//! Every transport writes this loop once, generically over [`Operation`]:
+//! An operation has two methods: [`Operation::poll`] says what to do next
+//! and [`Operation::handle`] takes what happened, as one [`Input`]. Every
+//! transport writes this loop once, generically over [`Operation`]:
 //!
 //! ```text
 //! loop {
 //!     match op.poll(&mut cx) {                        // cx: now + the shared Session
-//!         Step::Send(request) => match transport.send(request) {
-//!             Ok(response) => op.handle_response(&mut cx, response),
-//!             Err(error)   => op.handle_error(&mut cx, error),
+//!         Step::Send(request) => match transport.send(request) {   // reads body per read_mode
+//!             Ok(response) => op.handle(&mut cx, Input::Response(response)),
+//!             Err(error)   => op.handle(&mut cx, Input::Error(error)),
 //!         },
 //!         Step::Read => match transport.next_chunk() {   // streamed bodies only
-//!             Ok(Some(bytes)) => { let keep = op.handle_chunk(&bytes); sink.write(&bytes[keep]) }
-//!             Ok(None)        => op.handle_end(),
-//!             Err(error)      => op.handle_error(&mut cx, error),
+//!             Ok(Some(bytes)) => { let keep = op.handle(&mut cx, Input::Chunk(&bytes));
+//!                                  sink.write(&bytes[keep]) }
+//!             Ok(None)        => op.handle(&mut cx, Input::End),
+//!             Err(error)      => op.handle(&mut cx, Input::Error(error)),
 //!         },
 //!         Step::Sleep(duration) => transport.sleep(duration),
 //!         Step::Done(result) => return result,
@@ -27,12 +30,22 @@
 //! }
 //! ```
 //!
-//! The transport's whole job is in that loop: send a [`Request`] (reading
-//! the response body the way [`Request::read_mode`] says), read streamed
-//! chunks, read the blob source for [`RequestBody::Blob`] bodies (telling
-//! the operation what it sent with [`Operation::handle_sent`]), and sleep.
-//! It follows no redirect, retries nothing and adds no header: those are
-//! protocol decisions, made here.
+//! While it sends a [`RequestBody::Blob`], the transport reads the caller's
+//! blob source and reports every piece that goes out with
+//! [`Input::Sent`], in order. [`Step`], [`Input`], [`RequestBody`] and
+//! [`ReadMode`] are exhaustive on purpose: a new variant breaks every
+//! driver at compile time instead of reaching a run-time "unknown step".
+//!
+//! The native transport (reqwest) sends each [`Request`] exactly as it is:
+//! it follows no redirect, retries nothing and adds no header but
+//! `User-Agent`; those are protocol decisions, made here. A browser's
+//! `fetch` cannot be told as much: it follows redirects itself (the core
+//! then sees only the final response), adds its own headers (`Origin`,
+//! `User-Agent`, `Accept-Language`; a CORS preflight), refuses to set
+//! `Content-Length`, and hides every response header that the registry's
+//! CORS setup does not expose. The core copes with each of those (a
+//! missing `Link` falls back to `last=`, a missing `Docker-Content-Digest`
+//! to hashing the body).
 //!
 //! Here is the loop, run against a scripted "registry" that answers every
 //! request with a canned response:
@@ -41,7 +54,7 @@
 //! use std::time::SystemTime;
 //! use ocireg_core::auth::Session;
 //! use ocireg_core::http;
-//! use ocireg_core::ops::{Context, Operation, Ping, Step};
+//! use ocireg_core::ops::{Context, Input, Operation, Ping, Step};
 //! use ocireg_core::registry::{Registry, Scheme};
 //!
 //! let mut session = Session::default();
@@ -56,13 +69,87 @@
 //!                 .header("Docker-Distribution-API-Version", "registry/2.0")
 //!                 .body(Vec::new())
 //!                 .unwrap();
-//!             op.handle_response(&mut cx, response);
+//!             op.handle(&mut cx, Input::Response(response));
 //!         }
 //!         Step::Done(result) => break result,
-//!         _ => unreachable!("a ping only sends"),
+//!         Step::Read | Step::Sleep(_) => unreachable!("a ping only sends"),
 //!     }
 //! };
 //! assert!(result.unwrap().api_version_ok);
+//! ```
+//!
+//! # Writing an operation
+//!
+//! An embedder can build an operation the core lacks on the same
+//! [`Exchange`] every operation here uses: it brings credentials, the
+//! token dance, redirects, retries and body limits. This one asks an
+//! upload session how many bytes the registry has (`GET <Location>`,
+//! answered `204` with `Range: 0-<last>`):
+//!
+//! ```
+//! use std::ops::Range;
+//! use ocireg_core::auth::{Scope, Scopes};
+//! use ocireg_core::ops::{Context, Exchange, Input, Operation, Step};
+//! use ocireg_core::registry::Registry;
+//! use ocireg_core::{headers, requests, url::Url, Error};
+//!
+//! struct UploadStatus {
+//!     ex: Exchange,
+//! }
+//!
+//! impl UploadStatus {
+//!     fn new(registry: &Registry, repository: &str, location: &Url) -> UploadStatus {
+//!         let scopes: Scopes = [Scope::push(repository)].into_iter().collect();
+//!         let request = requests::upload_status(location);
+//!         UploadStatus { ex: Exchange::bodyless(registry, scopes, request) }
+//!     }
+//! }
+//!
+//! impl Operation for UploadStatus {
+//!     type Output = u64;
+//!
+//!     fn poll(&mut self, cx: &mut Context<'_>) -> Step<u64> {
+//!         let response = match self.ex.poll(cx).into_response() {
+//!             Ok(response) => response,
+//!             Err(step) => return step, // send, sleep or fail: pass it on
+//!         };
+//!         if response.status() != 204 {
+//!             return Step::Done(Err(self.ex.status_error(&response)));
+//!         }
+//!         let received = response
+//!             .headers()
+//!             .get("range")
+//!             .and_then(|v| v.to_str().ok())
+//!             .and_then(headers::upload_range)
+//!             .unwrap_or(0);
+//!         Step::Done(Ok(received))
+//!     }
+//!
+//!     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+//!         self.ex.handle(cx, input)
+//!     }
+//! }
+//!
+//! # use std::time::SystemTime;
+//! # use ocireg_core::{auth::Session, http, registry::Scheme};
+//! # let registry = Registry::new(Scheme::Http, "localhost:5000");
+//! # let location: Url = "http://localhost:5000/v2/app/blobs/uploads/u1?_state=s".parse().unwrap();
+//! # let mut op = UploadStatus::new(&registry, "app", &location);
+//! # let mut session = Session::default();
+//! # let received = loop {
+//! #     let mut cx = Context::new(SystemTime::now(), &mut session);
+//! #     match op.poll(&mut cx) {
+//! #         Step::Send(request) => {
+//! #             assert_eq!(request.url(), &location);
+//! #             let response = http::Response::builder().status(204)
+//! #                 .header("Range", "0-1023").body(Vec::new()).unwrap();
+//! #             op.handle(&mut cx, Input::Response(response));
+//! #         }
+//! #         Step::Done(result) => break result.unwrap(),
+//! #         Step::Read | Step::Sleep(_) => unreachable!(),
+//! #     }
+//! # };
+//! # assert_eq!(received, 1024);
 //! ```
 //!
 //! # What every operation shares
@@ -96,12 +183,14 @@ mod ping;
 mod referrers;
 mod resolve;
 
+use std::ops::Range;
 use std::time::{Duration, SystemTime};
 
 use url::Url;
 
 pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
+pub use exchange::{Exchange, Exchanged};
 pub use fallback::Fallback;
 pub use list::{ListAll, ListPage, Listing, Page};
 pub use manifest::{
@@ -122,16 +211,18 @@ pub const SMALL_BODY_LIMIT: u64 = 1 << 20;
 /// that ignore `n` send every tag at once).
 pub const LIST_LIMIT: u64 = 16 << 20;
 
-/// What an operation wants the transport to do next.
+/// What an operation wants the transport to do next. Exhaustive: drivers
+/// match every variant.
 // A request is a few hundred bytes, moved once per network round trip.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Step<T> {
-    /// Send this request and report the response (or the failure).
+    /// Send this request and report the response ([`Input::Response`])
+    /// or the failure ([`Input::Error`]).
     Send(Request),
-    /// Read the next chunk of the streamed response body and give it to
-    /// [`Operation::handle_chunk`] (or report its end or failure).
+    /// Read the next chunk of the streamed response body and report it
+    /// ([`Input::Chunk`]), its end ([`Input::End`]) or the failure
+    /// ([`Input::Error`]).
     Read,
     /// Wait this long, then poll again (backoff, `Retry-After`).
     Sleep(Duration),
@@ -139,9 +230,26 @@ pub enum Step<T> {
     Done(Result<T, Error>),
 }
 
-/// The body of a request.
+/// What happened after a [`Step`]: the one thing a transport tells an
+/// operation, through [`Operation::handle`]. Exhaustive, like [`Step`].
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// The response to the last [`Step::Send`]; for a streamed response
+    /// ([`ReadMode::Stream`]) the body is empty and follows as chunks.
+    Response(Response),
+    /// The last [`Step::Send`] or [`Step::Read`] failed.
+    Error(TransportError),
+    /// The next chunk of a streamed body, after a [`Step::Read`].
+    Chunk(&'a [u8]),
+    /// The streamed body ended, after a [`Step::Read`].
+    End,
+    /// These bytes of the blob source went out with the request being
+    /// sent ([`RequestBody::Blob`]), in order.
+    Sent(&'a [u8]),
+}
+
+/// The body of a request. Exhaustive: transports send every kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum RequestBody {
     /// No body.
     Empty,
@@ -158,9 +266,9 @@ pub enum RequestBody {
     },
 }
 
-/// How the transport reads a response body.
+/// How the transport reads a response body. Exhaustive: transports
+/// handle every mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ReadMode {
     /// Read the whole body into memory, failing with
     /// [`TransportErrorKind::BodyTooLarge`] past `limit` bytes.
@@ -169,7 +277,7 @@ pub enum ReadMode {
         limit: u64,
     },
     /// Hand the response over with an empty body, then stream the body in
-    /// chunks on [`Step::Read`].
+    /// chunks, one per [`Step::Read`].
     Stream,
 }
 
@@ -268,7 +376,7 @@ impl ReadPlan {
 }
 
 /// A response as the transport received it; for streamed responses the
-/// body is empty and follows through [`Operation::handle_chunk`].
+/// body is empty and follows as [`Input::Chunk`]s.
 pub type Response = http::Response<Vec<u8>>;
 
 /// What an operation sees of the world for one call: the time and the
@@ -305,36 +413,20 @@ pub trait Operation {
     /// What to do next. After [`Step::Done`] the operation is spent.
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Self::Output>;
 
-    /// The response to the last [`Step::Send`].
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response);
-
-    /// The last [`Step::Send`] or [`Step::Read`] failed.
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError);
-
-    /// The next chunk of a streamed body. Returns the part of `chunk` the
-    /// transport must deliver to its sink (a resumed download may repeat
-    /// bytes already delivered).
-    fn handle_chunk(&mut self, chunk: &[u8]) -> std::ops::Range<usize> {
-        0..chunk.len()
-    }
-
-    /// The streamed body ended.
-    fn handle_end(&mut self) {}
-
-    /// The transport sent these bytes of the blob source (in order).
-    fn handle_sent(&mut self, chunk: &[u8]) {
-        let _ = chunk;
-    }
+    /// What happened after the last step. For an [`Input::Chunk`] it
+    /// returns the part of the chunk the transport must deliver to its
+    /// sink (a resumed download may repeat bytes already delivered); for
+    /// every other input an empty range.
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize>;
 }
 
-/// Turns an exchange poll into either its final response or the step the
-/// operation must return now.
-pub(crate) fn forward<T>(poll: exchange::Poll) -> Result<Response, Step<T>> {
-    match poll {
-        exchange::Poll::Send(r) => Err(Step::Send(r)),
-        exchange::Poll::Sleep(d) => Err(Step::Sleep(d)),
-        exchange::Poll::Failed(e) => Err(Step::Done(Err(e))),
-        exchange::Poll::Response(r) => Ok(r),
+/// Re-types a non-`Done` step of an inner operation; hands a `Done` back.
+pub(crate) fn other_step<A, B>(step: Step<A>) -> Result<Result<A, Error>, Step<B>> {
+    match step {
+        Step::Send(r) => Err(Step::Send(r)),
+        Step::Read => Err(Step::Read),
+        Step::Sleep(d) => Err(Step::Sleep(d)),
+        Step::Done(result) => Ok(result),
     }
 }
 
@@ -343,19 +435,19 @@ pub(crate) fn fail<T>(e: Error) -> Step<T> {
     Step::Done(Err(e))
 }
 
-/// Re-types a non-`Done` step of an inner operation.
-pub(crate) fn other_step<A, B>(step: Step<A>) -> Step<B> {
-    match step {
-        Step::Send(r) => Step::Send(r),
-        Step::Read => Step::Read,
-        Step::Sleep(d) => Step::Sleep(d),
-        Step::Done(_) => unreachable_done(),
+/// The error for an input an operation did not ask for (a chunk while no
+/// body streams, a response while nothing was sent): a driver bug,
+/// reported instead of ignored.
+pub(crate) fn unexpected(input: &Input<'_>) -> Error {
+    let what = match input {
+        Input::Response(_) => "a response",
+        Input::Error(_) => "a transport error",
+        Input::Chunk(_) => "a body chunk",
+        Input::End => "the end of a body",
+        Input::Sent(_) => "sent bytes",
+    };
+    Error::InvalidInput {
+        what: "drive loop",
+        message: format!("{what} arrived where the operation asked for none"),
     }
-}
-
-fn unreachable_done<B>() -> Step<B> {
-    fail(Error::InvalidInput {
-        what: "operation",
-        message: "internal: a finished step was forwarded".into(),
-    })
 }

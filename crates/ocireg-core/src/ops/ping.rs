@@ -8,9 +8,10 @@
 //! ```
 
 use super::exchange::Exchange;
-use super::{fail, forward, Context, Operation, Response, Step, SMALL_BODY_LIMIT};
+use std::ops::Range;
+
+use super::{fail, Context, Input, Operation, Step, SMALL_BODY_LIMIT};
 use crate::auth::Scopes;
-use crate::error::TransportError;
 use crate::headers::{RateLimit, DOCKER_DISTRIBUTION_API_VERSION};
 use crate::registry::Registry;
 use crate::requests;
@@ -36,7 +37,7 @@ impl Ping {
     pub fn new(registry: Registry) -> Ping {
         let req = requests::ping(&registry);
         Ping {
-            ex: Exchange::new(&registry, Scopes::new(), req, SMALL_BODY_LIMIT, false),
+            ex: Exchange::buffered(&registry, Scopes::new(), req, SMALL_BODY_LIMIT),
         }
     }
 }
@@ -45,7 +46,7 @@ impl Operation for Ping {
     type Output = PingInfo;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<PingInfo> {
-        let resp = match forward(self.ex.poll(cx)) {
+        let resp = match self.ex.poll(cx).into_response() {
             Ok(r) => r,
             Err(step) => return step,
         };
@@ -62,11 +63,7 @@ impl Operation for Ping {
         }))
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.ex.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.ex.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.ex.handle(cx, input)
     }
 }

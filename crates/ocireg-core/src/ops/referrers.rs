@@ -9,17 +9,19 @@
 //!              --404--> no referrers
 //! ```
 
+use std::ops::Range;
+
 use http::StatusCode;
 
 use super::exchange::Exchange;
+use super::fail;
 use super::manifest::GetManifest;
 use super::other_step;
-use super::{fail, forward};
-use super::{Context, Operation, Response, Step, MANIFEST_LIMIT};
+use super::{Context, Input, Operation, Step, MANIFEST_LIMIT};
 use crate::auth::{Scope, Scopes};
 use crate::digest::Digest;
 use crate::documents::parse_referrers;
-use crate::error::{Error, TransportError};
+use crate::error::Error;
 use crate::headers::OCI_FILTERS_APPLIED;
 use crate::manifest::{ImageIndex, Manifest};
 use crate::registry::Registry;
@@ -49,7 +51,7 @@ impl Referrers {
         let req = requests::referrers(registry, repository, &digest, artifact_type);
         Referrers {
             artifact_type: artifact_type.map(str::to_string),
-            api: Exchange::new(registry, scopes, req, MANIFEST_LIMIT, false),
+            api: Exchange::buffered(registry, scopes, req, MANIFEST_LIMIT),
             fallback: None,
             registry: registry.clone(),
             repository: repository.to_string(),
@@ -72,8 +74,8 @@ impl Operation for Referrers {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<ImageIndex> {
         if let Some(get) = &mut self.fallback {
-            return match get.poll(cx) {
-                Step::Done(Ok(f)) => match f.manifest.into_manifest() {
+            return match other_step(get.poll(cx)) {
+                Ok(Ok(f)) => match f.manifest.into_manifest() {
                     Manifest::Index(index) => Step::Done(Ok(self.filtered(index))),
                     other => fail(Error::Protocol {
                         url: format!(
@@ -87,15 +89,15 @@ impl Operation for Referrers {
                         ),
                     }),
                 },
-                Step::Done(Err(e)) if e.is_not_found() => Step::Done(Ok(ImageIndex::new(
+                Ok(Err(e)) if e.is_not_found() => Step::Done(Ok(ImageIndex::new(
                     crate::manifest::media_type::OCI_INDEX,
                     Vec::new(),
                 ))),
-                Step::Done(Err(e)) => fail(e),
-                other => other_step(other),
+                Ok(Err(e)) => fail(e),
+                Err(step) => step,
             };
         }
-        let resp = match forward(self.api.poll(cx)) {
+        let resp = match self.api.poll(cx).into_response() {
             Ok(r) => r,
             Err(step) => return step,
         };
@@ -123,17 +125,10 @@ impl Operation for Referrers {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
         match &mut self.fallback {
-            Some(get) => get.handle_response(cx, response),
-            None => self.api.handle_response(cx, response),
-        }
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        match &mut self.fallback {
-            Some(get) => get.handle_error(cx, error),
-            None => self.api.handle_error(cx, error),
+            Some(get) => get.handle(cx, input),
+            None => self.api.handle(cx, input),
         }
     }
 }

@@ -8,11 +8,13 @@
 //!                --entry--> GET manifest <entry digest> (verified) --> Done
 //! ```
 
+use std::ops::Range;
+
 use super::fail;
 use super::manifest::{Fetched, GetManifest};
 use super::other_step;
-use super::{Context, Operation, Response, Step};
-use crate::error::{Error, TransportError};
+use super::{Context, Input, Operation, Step};
+use crate::error::Error;
 use crate::manifest::{Descriptor, RawManifest};
 use crate::platform::Platform;
 use crate::registry::Registry;
@@ -61,10 +63,10 @@ impl Operation for Resolve {
     type Output = Resolved;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Resolved> {
-        let fetched: Fetched = match self.get.poll(cx) {
-            Step::Done(Ok(f)) => f,
-            Step::Done(Err(e)) => return fail(e),
-            other => return other_step(other),
+        let fetched: Fetched = match other_step(self.get.poll(cx)) {
+            Ok(Ok(f)) => f,
+            Ok(Err(e)) => return fail(e),
+            Err(step) => return step,
         };
         if let Some((index, descriptor)) = self.index.take() {
             if fetched.manifest.manifest().kind().is_index() {
@@ -111,11 +113,7 @@ impl Operation for Resolve {
         }
     }
 
-    fn handle_response(&mut self, cx: &mut Context<'_>, response: Response) {
-        self.get.handle_response(cx, response)
-    }
-
-    fn handle_error(&mut self, cx: &mut Context<'_>, error: TransportError) {
-        self.get.handle_error(cx, error)
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.get.handle(cx, input)
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use ocireg_core::auth::Session;
 use ocireg_core::error::{TransportError, TransportErrorKind};
-use ocireg_core::ops::{Context, Operation, ReadMode, RequestBody, Step};
+use ocireg_core::ops::{Context, Input, Operation, ReadMode, RequestBody, Step};
 use ocireg_core::{http, Error};
 
 /// A fixed "now" for tests: 2024-01-01T00:00:00Z.
@@ -213,11 +213,12 @@ pub fn drive<O: Operation>(
                         let end = len.map_or(source.len(), |l| start + l as usize);
                         let bytes = source[start..end].to_vec();
                         for piece in bytes.chunks(7) {
-                            op.handle_sent(piece);
+                            let mut cx = Context::new(now, session);
+                            let kept = op.handle(&mut cx, Input::Sent(piece));
+                            assert!(kept.is_empty(), "{line}: sent bytes are not delivered");
                         }
                         bytes
                     }
-                    _ => panic!("unknown body"),
                 };
                 if let Some(want) = &expect.body {
                     assert_eq!(&body, want, "{line}: body");
@@ -229,16 +230,23 @@ pub fn drive<O: Operation>(
                         headers,
                         body,
                     } => match request.read_mode(status) {
-                        ReadMode::Buffer { limit } if body.len() as u64 > limit => op.handle_error(
-                            &mut cx,
-                            TransportError::new(TransportErrorKind::BodyTooLarge, "over the limit"),
-                        ),
+                        ReadMode::Buffer { limit } if body.len() as u64 > limit => {
+                            op.handle(
+                                &mut cx,
+                                Input::Error(TransportError::new(
+                                    TransportErrorKind::BodyTooLarge,
+                                    "over the limit",
+                                )),
+                            );
+                        }
                         ReadMode::Stream => {
-                            op.handle_response(&mut cx, response(status, &headers, vec![]));
+                            op.handle(&mut cx, Input::Response(response(status, &headers, vec![])));
                             streaming = vec![body].into();
                             broken = false;
                         }
-                        _ => op.handle_response(&mut cx, response(status, &headers, body)),
+                        ReadMode::Buffer { .. } => {
+                            op.handle(&mut cx, Input::Response(response(status, &headers, body)));
+                        }
                     },
                     Reply::Stream {
                         status,
@@ -251,29 +259,32 @@ pub fn drive<O: Operation>(
                             ReadMode::Stream,
                             "{line}: not streamed"
                         );
-                        op.handle_response(&mut cx, response(status, &headers, vec![]));
+                        op.handle(&mut cx, Input::Response(response(status, &headers, vec![])));
                         streaming = chunks.into();
                         broken = b;
                     }
                     Reply::Fail(kind) => {
-                        op.handle_error(&mut cx, TransportError::new(kind, "scripted failure"))
+                        let e = TransportError::new(kind, "scripted failure");
+                        op.handle(&mut cx, Input::Error(e));
                     }
                 }
             }
             Step::Read => match streaming.pop_front() {
                 Some(chunk) => {
-                    let keep = op.handle_chunk(&chunk);
+                    let mut cx = Context::new(now, session);
+                    let keep = op.handle(&mut cx, Input::Chunk(&chunk));
                     sink.extend_from_slice(&chunk[keep]);
                 }
                 None if broken => {
                     broken = false;
                     let mut cx = Context::new(now, session);
-                    op.handle_error(
-                        &mut cx,
-                        TransportError::new(TransportErrorKind::Interrupted, "cut"),
-                    );
+                    let e = TransportError::new(TransportErrorKind::Interrupted, "cut");
+                    op.handle(&mut cx, Input::Error(e));
                 }
-                None => op.handle_end(),
+                None => {
+                    let mut cx = Context::new(now, session);
+                    op.handle(&mut cx, Input::End);
+                }
             },
             Step::Sleep(d) => {
                 sleeps.push(d);
@@ -295,7 +306,6 @@ pub fn drive<O: Operation>(
                     sent,
                 };
             }
-            _ => panic!("unknown step"),
         }
     }
     panic!("the operation never finished");
