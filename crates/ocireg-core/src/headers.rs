@@ -142,6 +142,8 @@ pub(crate) mod syntax {
 
 use syntax::{quoted_string, skip_element, skip_ows, token_end, QuotedError};
 
+pub use crate::dates::parse_http_date;
+
 // ---------------------------------------------------------------------------
 // Names
 //
@@ -449,7 +451,7 @@ fn digits(s: &str) -> Option<u64> {
 }
 
 // ---------------------------------------------------------------------------
-// Retry-After and HTTP dates
+// Retry-After
 
 /// Reads `Retry-After` (RFC 9110 §10.2.3): delta-seconds (`120`) or an
 /// HTTP date. A date in the past gives zero. `None` when the value is
@@ -474,175 +476,6 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let date = parse_http_date(value)?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const LONG_DAY_NAMES: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Parses an HTTP date (RFC 9110 §5.6.7) in any of its three forms:
-///
-/// - IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` (what servers send),
-/// - obsolete RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT`,
-/// - obsolete asctime: `Sun Nov  6 08:49:37 1994`.
-///
-/// Names are case-sensitive, as the grammar says. The day name must be a
-/// real one but is not checked against the date. RFC 850's two-digit
-/// years are read as 1970-2069 (00-69 are 20xx): there is no clock here to
-/// apply RFC 9110's "not more than 50 years in the future" rule, and the
-/// form is long obsolete. A leap second (`:60`) is accepted and counts as
-/// the next second. `None` when the value is none of these, the date does
-/// not exist, or the time cannot be represented on this platform.
-///
-/// ```
-/// use ocireg_core::headers::parse_http_date;
-/// use std::time::{Duration, SystemTime};
-///
-/// let t = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-/// assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
-/// assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
-/// assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
-/// assert_eq!(parse_http_date("Sun, 31 Nov 1994 08:49:37 GMT"), None);
-/// ```
-pub fn parse_http_date(value: &str) -> Option<SystemTime> {
-    let s = value.as_bytes();
-    let unix = if s.get(3) == Some(&b',') {
-        imf_fixdate(s)?
-    } else if s.contains(&b',') {
-        rfc850_date(s)?
-    } else {
-        asctime_date(s)?
-    };
-    let magnitude = Duration::from_secs(unix.unsigned_abs());
-    if unix >= 0 {
-        SystemTime::UNIX_EPOCH.checked_add(magnitude)
-    } else {
-        SystemTime::UNIX_EPOCH.checked_sub(magnitude)
-    }
-}
-
-/// A cursor over a date's bytes; each method reads one piece or fails.
-struct DateCursor<'a> {
-    s: &'a [u8],
-    pos: usize,
-}
-
-impl DateCursor<'_> {
-    fn literal(&mut self, lit: &str) -> Option<()> {
-        let end = self.pos.checked_add(lit.len())?;
-        (self.s.get(self.pos..end)? == lit.as_bytes()).then(|| self.pos = end)
-    }
-
-    fn number(&mut self, width: usize) -> Option<i64> {
-        let end = self.pos.checked_add(width)?;
-        let digits = self.s.get(self.pos..end)?;
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        self.pos = end;
-        Some(digits.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
-    }
-
-    /// One of `names`; returns its index.
-    fn name(&mut self, names: &[&str]) -> Option<usize> {
-        let i = names.iter().position(|n| {
-            self.s
-                .get(self.pos..)
-                .is_some_and(|rest| rest.starts_with(n.as_bytes()))
-        })?;
-        self.pos += names[i].len();
-        Some(i)
-    }
-
-    /// `time-of-day = hour ":" minute ":" second`, as seconds of the day.
-    fn time_of_day(&mut self) -> Option<i64> {
-        let hour = self.number(2)?;
-        self.literal(":")?;
-        let minute = self.number(2)?;
-        self.literal(":")?;
-        let second = self.number(2)?;
-        (hour <= 23 && minute <= 59 && second <= 60).then_some(hour * 3600 + minute * 60 + second)
-    }
-
-    fn end(&self) -> Option<()> {
-        (self.pos == self.s.len()).then_some(())
-    }
-}
-
-/// `day-name "," SP day SP month SP year SP time-of-day SP "GMT"`.
-fn imf_fixdate(s: &[u8]) -> Option<i64> {
-    let mut c = DateCursor { s, pos: 0 };
-    c.name(&DAY_NAMES)?;
-    c.literal(", ")?;
-    let day = c.number(2)?;
-    c.literal(" ")?;
-    let month = c.name(&MONTHS)?;
-    c.literal(" ")?;
-    let year = c.number(4)?;
-    c.literal(" ")?;
-    let time = c.time_of_day()?;
-    c.literal(" GMT")?;
-    c.end()?;
-    unix_time(year, month, day, time)
-}
-
-/// `day-name-l "," SP day "-" month "-" 2DIGIT SP time-of-day SP "GMT"`.
-fn rfc850_date(s: &[u8]) -> Option<i64> {
-    let mut c = DateCursor { s, pos: 0 };
-    c.name(&LONG_DAY_NAMES)?;
-    c.literal(", ")?;
-    let day = c.number(2)?;
-    c.literal("-")?;
-    let month = c.name(&MONTHS)?;
-    c.literal("-")?;
-    let yy = c.number(2)?;
-    c.literal(" ")?;
-    let time = c.time_of_day()?;
-    c.literal(" GMT")?;
-    c.end()?;
-    let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
-    unix_time(year, month, day, time)
-}
-
-/// `day-name SP month SP ( 2DIGIT / ( SP DIGIT ) ) SP time-of-day SP year`.
-fn asctime_date(s: &[u8]) -> Option<i64> {
-    let mut c = DateCursor { s, pos: 0 };
-    c.name(&DAY_NAMES)?;
-    c.literal(" ")?;
-    let month = c.name(&MONTHS)?;
-    c.literal(" ")?;
-    let day = if c.literal(" ").is_some() {
-        c.number(1)?
-    } else {
-        c.number(2)?
-    };
-    c.literal(" ")?;
-    let time = c.time_of_day()?;
-    c.literal(" ")?;
-    let year = c.number(4)?;
-    c.end()?;
-    unix_time(year, month, day, time)
-}
-
-/// Seconds since the Unix epoch; `month` counts from 0. `None` for a day
-/// the month does not have.
-fn unix_time(year: i64, month: usize, day: i64, seconds_of_day: i64) -> Option<i64> {
-    let month = i64::try_from(month).ok()? + 1;
-    let days_in_month = crate::calendar::days_in_month(year, month);
-    if day < 1 || day > days_in_month {
-        return None;
-    }
-    Some(crate::calendar::days_from_civil(year, month, day) * 86_400 + seconds_of_day)
 }
 
 // ---------------------------------------------------------------------------
@@ -1092,60 +925,7 @@ mod tests {
         assert_eq!(RateLimit::from_headers(&map), Some(RateLimit::default()));
     }
 
-    // Retry-After and dates
-
-    #[test]
-    fn http_dates_in_all_three_forms() {
-        let t = at(784_111_777);
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
-        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
-        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
-        assert_eq!(parse_http_date("Sun Nov 06 08:49:37 1994"), Some(t));
-        assert_eq!(
-            parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
-            Some(at(0))
-        );
-        assert_eq!(
-            parse_http_date("Thursday, 29-Feb-24 12:00:00 GMT"),
-            Some(at(1_709_208_000))
-        );
-        assert_eq!(
-            parse_http_date("Thu, 29 Feb 2024 12:00:00 GMT"),
-            Some(at(1_709_208_000))
-        );
-        // A leap second counts as the next second.
-        assert_eq!(
-            parse_http_date("Sat, 31 Dec 2016 23:59:60 GMT"),
-            Some(at(1_483_228_800))
-        );
-    }
-
-    #[test]
-    fn http_dates_reject_garbage() {
-        for bad in [
-            "",
-            "Sun, 06 Nov 1994 08:49:37",
-            "Sun, 06 Nov 1994 08:49:37 UTC",
-            "Sun, 6 Nov 1994 08:49:37 GMT",
-            "sun, 06 Nov 1994 08:49:37 GMT",
-            "Sun, 06 nov 1994 08:49:37 GMT",
-            "Sun, 31 Nov 1994 08:49:37 GMT",
-            "Sun, 29 Feb 1900 08:49:37 GMT",
-            "Sun, 06 Nov 1994 24:00:00 GMT",
-            "Sun, 06 Nov 1994 08:60:00 GMT",
-            "Sun, 06 Nov 1994 08:49:37 GMT ",
-            "Sun, 06 Nov 94 08:49:37 GMT",
-            "Sunday, 06-Nov-1994 08:49:37 GMT",
-            "Sun Nov 6 08:49:37 1994",
-            "Sun Nov  6 08:49:37 94",
-            "Xyz, 06 Nov 1994 08:49:37 GMT",
-            "Sun, 00 Nov 1994 08:49:37 GMT",
-            "Sun, +6 Nov 1994 08:49:37 GMT",
-            "Sun, 06 Nov 1994 08:49:37 GMT\u{e9}",
-        ] {
-            assert_eq!(parse_http_date(bad), None, "{bad}");
-        }
-    }
+    // Retry-After
 
     #[test]
     fn retry_after_seconds_dates_and_garbage() {

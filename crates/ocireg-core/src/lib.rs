@@ -33,8 +33,8 @@
 #![deny(missing_docs)]
 
 pub mod auth;
-mod calendar;
 pub mod config;
+mod dates;
 pub mod digest;
 pub mod documents;
 pub mod error;
