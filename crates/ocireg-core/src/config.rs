@@ -39,6 +39,8 @@ use crate::digest::Digest;
 use crate::manifest::json::null_as_default;
 use crate::platform::Platform;
 
+pub use crate::dates::rfc3339_to_unix;
+
 /// An image configuration.
 ///
 /// Unknown fields (Docker's `container_config`, `docker_version`, ...) are
@@ -261,81 +263,6 @@ impl ImageConfig {
     }
 }
 
-/// Parses an RFC 3339 timestamp such as `2024-05-01T10:00:00.123+02:00`
-/// into seconds since the Unix epoch, without a clock or a time zone
-/// database. Fractions of a second are dropped; the date must exist.
-///
-/// ```
-/// use ocireg_core::config::rfc3339_to_unix;
-///
-/// assert_eq!(rfc3339_to_unix("1970-01-01T00:00:00Z"), Some(0));
-/// assert_eq!(rfc3339_to_unix("2024-05-01T12:00:00.5+02:00"), Some(1_714_557_600));
-/// assert_eq!(rfc3339_to_unix("2024-02-30T00:00:00Z"), None);
-/// ```
-pub fn rfc3339_to_unix(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 {
-        return None;
-    }
-    let number = |from: usize, to: usize| -> Option<i64> {
-        let digits = b.get(from..to)?;
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(digits.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
-    };
-    let separators_ok = b[4] == b'-'
-        && b[7] == b'-'
-        && matches!(b[10], b'T' | b't' | b' ')
-        && b[13] == b':'
-        && b[16] == b':';
-    if !separators_ok {
-        return None;
-    }
-    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
-    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > crate::calendar::days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-
-    let mut rest = &b[19..];
-    if let Some(fraction) = rest.strip_prefix(b".") {
-        let digits = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &fraction[digits..];
-    }
-    let offset = match rest {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let two = |a: &u8, b: &u8| -> Option<i64> {
-                (a.is_ascii_digit() && b.is_ascii_digit())
-                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
-            };
-            let (h, m) = (two(h1, h2)?, two(m1, m2)?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let seconds = h * 3600 + m * 60;
-            if *sign == b'+' {
-                seconds
-            } else {
-                -seconds
-            }
-        }
-        _ => return None,
-    };
-    let days = crate::calendar::days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
-}
-
 /// Reads a Go `map[string]struct{}` (`{"80/tcp": {}}`), or `null`, as a set.
 fn set_from_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeSet<String>, D::Error> {
     let map: Option<BTreeMap<String, IgnoredAny>> = Option::deserialize(deserializer)?;
@@ -507,44 +434,5 @@ mod tests {
         let bad_ids = r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["nope"]}}"#;
         assert!(serde_json::from_str::<oci_spec::image::ImageConfiguration>(bad_ids).is_ok());
         assert!(ImageConfig::from_json(bad_ids.as_bytes()).is_err());
-    }
-
-    #[test]
-    fn rfc3339_timestamps() {
-        assert_eq!(rfc3339_to_unix("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(rfc3339_to_unix("2024-05-01T10:00:00Z"), Some(1_714_557_600));
-        assert_eq!(
-            rfc3339_to_unix("2024-05-01t10:00:00.123456789z"),
-            Some(1_714_557_600)
-        );
-        assert_eq!(
-            rfc3339_to_unix("2024-05-01T05:30:00-04:30"),
-            Some(1_714_557_600)
-        );
-        assert_eq!(rfc3339_to_unix("2024-02-29T00:00:00Z"), Some(1_709_164_800));
-        assert_eq!(rfc3339_to_unix("2000-02-29T00:00:00Z"), Some(951_782_400));
-        assert_eq!(rfc3339_to_unix("1969-12-31T23:59:59Z"), Some(-1));
-        assert_eq!(
-            rfc3339_to_unix("0001-01-01T00:00:00Z"),
-            Some(-62_135_596_800)
-        );
-        for bad in [
-            "",
-            "2024-05-01",
-            "2024-05-01T10:00:00",
-            "2024-05-01T10:00:00.Z",
-            "2024-13-01T00:00:00Z",
-            "2023-02-29T00:00:00Z",
-            "1900-02-29T00:00:00Z",
-            "2024-05-01T24:00:00Z",
-            "2024-05-01T10:00:00+0200",
-            "2024-05-01T10:00:00+02:60",
-            "2024-05-01T10:00:00Zjunk",
-            "2024-05-01T10:00:00\u{17d}",
-            "+024-05-01T10:00:00Z",
-            "２０２４-05-01T10:00:00Z",
-        ] {
-            assert_eq!(rfc3339_to_unix(bad), None, "{bad}");
-        }
     }
 }

@@ -21,6 +21,17 @@
 //! - [`summary`]: a tag at a glance (sizes, dates, platforms, configs),
 //!   assembled from fetched manifests and configs.
 //!
+//! ## Protocol
+//! - [`registry`]: which scheme and host serve a reference's domain
+//!   (docker's defaults, insecure registries, Docker Hub mirrors).
+//! - [`requests`]: one `http::Request` builder per endpoint of the API.
+//! - [`headers`]: readers for the response headers (`Link`, `Location`,
+//!   ranges, rate limits, `Retry-After`, `Warning`).
+//! - [`auth`]: `WWW-Authenticate` challenges, scopes, credentials, tokens,
+//!   and the [`Session`](auth::Session) that caches them.
+//! - [`ops`]: every registry interaction (ping, list, manifests, blob pull
+//!   and push, ...) as a state machine a transport drives with one loop.
+//!
 //! ```
 //! use ocireg_core::Reference;
 //!
@@ -33,8 +44,8 @@
 #![deny(missing_docs)]
 
 pub mod auth;
-mod calendar;
 pub mod config;
+mod dates;
 pub mod digest;
 pub mod documents;
 pub mod error;

@@ -24,7 +24,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::config::{rfc3339_to_unix, ImageConfig};
+use crate::config::ImageConfig;
+use crate::dates::rfc3339_to_unix;
 use crate::digest::Digest;
 use crate::manifest::{media_type, Descriptor, RawManifest};
 

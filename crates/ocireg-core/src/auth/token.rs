@@ -30,7 +30,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::rfc3339_to_unix;
+use crate::dates::rfc3339_to_unix;
 
 /// The shortest lifetime a token is given: the Docker token spec says a
 /// missing `expires_in` means 60 seconds and smaller values mean 60.
