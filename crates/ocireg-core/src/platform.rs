@@ -88,6 +88,25 @@ impl Platform {
         }
     }
 
+    /// The one platform chosen when a single image must be picked from an
+    /// index and the caller named none: what docker picks, `linux` on the
+    /// host's CPU architecture (containers run Linux images even on macOS
+    /// and Windows hosts), normalized (`linux/arm64/v8` on aarch64). In a
+    /// browser (`wasm32`), where the host's CPU says nothing about where
+    /// the image will run, it is `linux/amd64`, the most common.
+    ///
+    /// ```
+    /// use ocireg_core::platform::Platform;
+    ///
+    /// let p = Platform::default_choice();
+    /// assert_eq!(p.os, "linux");
+    /// # #[cfg(target_arch = "x86_64")]
+    /// assert_eq!(p.to_string(), "linux/amd64");
+    /// ```
+    pub fn default_choice() -> Platform {
+        Platform::new("linux", host_architecture()).normalized()
+    }
+
     /// The same platform with a CPU variant.
     pub fn with_variant(mut self, variant: impl Into<String>) -> Platform {
         self.variant = Some(variant.into());
@@ -504,5 +523,29 @@ mod tests {
         assert!(p("linux/arm/v7").matches(&p("linux/armel")));
         assert!(!p("linux/armel").matches(&p("linux/arm/v7")));
         assert!(p("linux/x86_64").matches(&p("linux/amd64")));
+    }
+}
+
+/// The host's CPU architecture in OCI's spelling (`amd64` in a browser).
+fn host_architecture() -> &'static str {
+    if cfg!(target_arch = "wasm32") || cfg!(target_arch = "x86_64") {
+        "amd64"
+    } else if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else if cfg!(target_arch = "arm") {
+        "arm"
+    } else if cfg!(target_arch = "x86") {
+        "386"
+    } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
+        "ppc64le"
+    } else if cfg!(target_arch = "s390x") {
+        "s390x"
+    } else if cfg!(target_arch = "riscv64") {
+        "riscv64"
+    } else if cfg!(target_arch = "loongarch64") {
+        "loong64"
+    } else {
+        // An architecture no image index names: amd64, as in a browser.
+        "amd64"
     }
 }

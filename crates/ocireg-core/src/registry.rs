@@ -176,6 +176,23 @@ impl Registry {
         out
     }
 
+    /// The endpoints to fetch the blobs of a pull from, after `serving`
+    /// answered its manifest: `serving` first, then the candidates after
+    /// it (later mirrors, then upstream). A mirror that served the
+    /// manifest serves the whole pull; the others are asked only for a
+    /// blob it does not have, as docker does.
+    pub fn candidates_from(
+        serving: &Registry,
+        domain: &str,
+        config: &RegistryConfig,
+    ) -> Vec<Registry> {
+        let mut all = Registry::candidates(domain, config);
+        match all.iter().position(|r| r == serving) {
+            Some(i) => all.split_off(i),
+            None => vec![serving.clone()],
+        }
+    }
+
     /// The scheme.
     pub fn scheme(&self) -> Scheme {
         self.scheme

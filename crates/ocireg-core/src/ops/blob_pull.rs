@@ -64,6 +64,10 @@ pub struct BlobPull {
     resumes: u32,
     delivered: u64,
     rate_limit: Option<RateLimit>,
+    /// Registries to try next when this one does not have the blob or
+    /// fails (the mirrors after the one that served the manifest, then
+    /// upstream).
+    fallbacks: std::collections::VecDeque<Registry>,
 }
 
 impl BlobPull {
@@ -103,9 +107,28 @@ impl BlobPull {
             resumes: 0,
             delivered: offset,
             rate_limit: None,
+            fallbacks: Default::default(),
         };
         pull.phase = pull.request_from(offset);
         pull
+    }
+
+    /// Registries to try, in order, when the first does not have the blob
+    /// (404) or fails: the pull moves on from the bytes it has verified,
+    /// so every byte still reaches the sink once. A digest or size
+    /// mismatch is not retried elsewhere: the bytes were delivered.
+    ///
+    /// Pulls that follow a manifest give the registry that served it
+    /// first (see [`Registry::candidates_from`]), as docker does with
+    /// mirrors.
+    pub fn with_fallbacks(mut self, registries: impl IntoIterator<Item = Registry>) -> BlobPull {
+        self.fallbacks.extend(registries);
+        self
+    }
+
+    /// The registry being asked now.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// The next request, from `offset`; none when every byte is there
@@ -189,36 +212,54 @@ impl Operation for BlobPull {
     type Output = Digest;
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Digest> {
-        match std::mem::replace(&mut self.phase, Phase::Spent) {
-            Phase::Request(mut ex) => match ex.poll(cx).into_response::<Digest>() {
-                Ok(resp) => match self.on_head(resp) {
-                    Ok(()) => {
-                        self.phase = Phase::Streaming;
-                        Step::Read
+        loop {
+            let failure = match std::mem::replace(&mut self.phase, Phase::Spent) {
+                Phase::Request(mut ex) => match ex.poll(cx).into_response::<Digest>() {
+                    Ok(resp) => match self.on_head(resp) {
+                        Ok(()) => {
+                            self.phase = Phase::Streaming;
+                            return Step::Read;
+                        }
+                        Err(e) => e,
+                    },
+                    Err(Step::Done(Err(e))) => e,
+                    Err(step) => {
+                        self.phase = Phase::Request(ex);
+                        return step;
                     }
-                    Err(e) => fail(e),
                 },
-                Err(step) => {
-                    self.phase = Phase::Request(ex);
-                    step
+                Phase::Streaming if self.verifier.overflowed() => {
+                    return fail(Error::Verify(crate::digest::VerifyError::SizeMismatch {
+                        digest: self.digest,
+                        expected: self.size.unwrap_or(0),
+                        actual: self.verifier.len(),
+                    }))
                 }
-            },
-            Phase::Streaming if self.verifier.overflowed() => {
-                fail(Error::Verify(crate::digest::VerifyError::SizeMismatch {
-                    digest: self.digest,
-                    expected: self.size.unwrap_or(0),
-                    actual: self.verifier.len(),
-                }))
+                Phase::Streaming => {
+                    self.phase = Phase::Streaming;
+                    return Step::Read;
+                }
+                Phase::Finished(Ok(digest)) => return Step::Done(Ok(digest)),
+                Phase::Finished(Err(e)) => e,
+                Phase::Spent => {
+                    return fail(Error::InvalidInput {
+                        what: "drive loop",
+                        message: "polled after the pull finished".into(),
+                    })
+                }
+            };
+            // The current registry failed: move on to the next, from the
+            // bytes verified so far (not after a mismatch: those bytes
+            // were delivered).
+            match self.fallbacks.pop_front() {
+                Some(next) if !matches!(failure, Error::Verify(_)) => {
+                    self.registry = next;
+                    self.resumes = 0;
+                    self.skip = 0;
+                    self.phase = self.request_from(self.verifier.len());
+                }
+                _ => return fail(failure),
             }
-            Phase::Streaming => {
-                self.phase = Phase::Streaming;
-                Step::Read
-            }
-            Phase::Finished(result) => Step::Done(result),
-            Phase::Spent => fail(Error::InvalidInput {
-                what: "drive loop",
-                message: "polled after the pull finished".into(),
-            }),
         }
     }
 

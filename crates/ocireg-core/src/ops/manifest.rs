@@ -8,6 +8,7 @@
 //!                   \--200 without it--> GET, hash the bytes --> Done
 //! PutManifest:    PUT (Content-Type) --201--> Done(PutOutcome)
 //! Delete: DELETE by digest --202--> Done(())
+//! AtDigest:       [HEAD <tag> -->] op(digest), e.g. DeleteManifest
 //! ```
 
 use std::ops::Range;
@@ -35,6 +36,10 @@ pub struct Fetched {
     pub manifest: RawManifest,
     /// Docker Hub's rate-limit headers, when sent.
     pub rate_limit: Option<RateLimit>,
+    /// The registry that answered: a mirror, or the reference's own. The
+    /// blobs of the same pull come from it first
+    /// ([`Registry::candidates_from`]).
+    pub registry: Registry,
 }
 
 fn pull_scopes(repository: &str) -> Scopes {
@@ -77,6 +82,7 @@ fn verify(raw: &RawManifest, asked: Option<&Digest>, claimed: Option<Digest>) ->
 pub struct GetManifest {
     ex: Exchange,
     digest: Option<Digest>,
+    registry: Registry,
 }
 
 impl GetManifest {
@@ -86,6 +92,7 @@ impl GetManifest {
         GetManifest {
             ex: Exchange::buffered(registry, pull_scopes(repository), req, MANIFEST_LIMIT),
             digest: Digest::parse(reference).ok(),
+            registry: registry.clone(),
         }
     }
 
@@ -110,6 +117,7 @@ impl GetManifest {
         Ok(Fetched {
             manifest: raw,
             rate_limit,
+            registry: self.registry.clone(),
         })
     }
 
@@ -369,6 +377,114 @@ impl Operation for Delete {
 
     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
         self.ex.handle(cx, input)
+    }
+}
+
+/// An operation on a manifest by digest, for a reference that may be a
+/// tag: a tag is first resolved with `HEAD` (which costs no pull on Docker
+/// Hub), then the operation runs on the digest. Deleting and listing
+/// referrers both need a digest; this is the one place that gets it.
+///
+/// ```text
+/// tag:    HEAD manifest <tag> --digest--> op(digest) --> Done((digest, output))
+/// digest: op(digest) --> Done((digest, output))
+/// ```
+pub struct AtDigest<O> {
+    head: Option<HeadManifest>,
+    make: Option<Box<dyn FnOnce(Digest) -> O + Send>>,
+    inner: Option<(Digest, O)>,
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for AtDigest<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtDigest")
+            .field("head", &self.head)
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<O: Operation> AtDigest<O> {
+    /// Runs the operation `make` builds for the digest `reference` (a tag
+    /// or a digest string) of `repository` names.
+    pub fn new(
+        registry: &Registry,
+        repository: &str,
+        reference: &str,
+        make: impl FnOnce(Digest) -> O + Send + 'static,
+    ) -> AtDigest<O> {
+        match Digest::parse(reference) {
+            Ok(digest) => AtDigest {
+                head: None,
+                make: None,
+                inner: Some((digest, make(digest))),
+            },
+            Err(_) => AtDigest {
+                head: Some(HeadManifest::new(registry, repository, reference)),
+                make: Some(Box::new(make)),
+                inner: None,
+            },
+        }
+    }
+}
+
+/// Deletes the manifest a reference names (a tag is resolved first;
+/// registries delete manifests by digest only, and registry 2.8.2
+/// answers a `DELETE` by tag with 400 `DIGEST_INVALID`). Deleting a
+/// manifest removes every tag that points at it. The output is the digest
+/// deleted.
+pub type DeleteManifest = AtDigest<Delete>;
+
+impl AtDigest<Delete> {
+    /// Deletes what `reference` (a tag or a digest string) of
+    /// `repository` points at.
+    pub fn delete_manifest(registry: &Registry, repository: &str, reference: &str) -> Self {
+        let (r, repo) = (registry.clone(), repository.to_string());
+        AtDigest::new(registry, repository, reference, move |d| {
+            Delete::manifest(&r, &repo, &d)
+        })
+    }
+}
+
+impl<O: Operation> Operation for AtDigest<O> {
+    type Output = (Digest, O::Output);
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<Self::Output> {
+        if let Some(head) = &mut self.head {
+            match other_step(head.poll(cx)) {
+                Ok(Ok(found)) => {
+                    self.head = None;
+                    match self.make.take() {
+                        Some(make) => self.inner = Some((found.digest, make(found.digest))),
+                        None => return fail(unexpected_poll()),
+                    }
+                }
+                Ok(Err(e)) => return fail(e),
+                Err(step) => return step,
+            }
+        }
+        match &mut self.inner {
+            Some((digest, op)) => match other_step(op.poll(cx)) {
+                Ok(result) => Step::Done(result.map(|out| (*digest, out))),
+                Err(step) => step,
+            },
+            None => fail(unexpected_poll()),
+        }
+    }
+
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        match (&mut self.head, &mut self.inner) {
+            (Some(head), _) => head.handle(cx, input),
+            (None, Some((_, op))) => op.handle(cx, input),
+            (None, None) => 0..0,
+        }
+    }
+}
+
+fn unexpected_poll() -> Error {
+    Error::InvalidInput {
+        what: "drive loop",
+        message: "polled after the operation finished".into(),
     }
 }
 

@@ -194,7 +194,8 @@ pub use exchange::{Exchange, Exchanged};
 pub use fallback::Fallback;
 pub use list::{ListAll, ListPage, Listing, Page};
 pub use manifest::{
-    Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead, PutManifest, PutOutcome,
+    AtDigest, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead,
+    PutManifest, PutOutcome,
 };
 pub use ping::{Ping, PingInfo};
 pub use referrers::Referrers;

@@ -29,6 +29,9 @@ pub struct Resolved {
     pub descriptor: Option<Descriptor>,
     /// The image manifest.
     pub manifest: RawManifest,
+    /// The registry that answered (a mirror, or the reference's own);
+    /// the image's blobs come from it first.
+    pub registry: Registry,
 }
 
 /// Resolves `reference` to the image manifest for `platform`.
@@ -79,6 +82,7 @@ impl Operation for Resolve {
                 index: Some(index),
                 descriptor: Some(descriptor),
                 manifest: fetched.manifest,
+                registry: fetched.registry,
             }));
         }
         let Some(index) = fetched.manifest.manifest().as_index() else {
@@ -86,6 +90,7 @@ impl Operation for Resolve {
                 index: None,
                 descriptor: None,
                 manifest: fetched.manifest,
+                registry: fetched.registry,
             }));
         };
         match index.select_platform(&self.platform) {
