@@ -92,6 +92,7 @@ mod exchange;
 mod fallback;
 mod list;
 mod manifest;
+mod pager;
 mod ping;
 mod referrers;
 mod resolve;
@@ -103,10 +104,11 @@ use url::Url;
 pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
 pub use fallback::Fallback;
-pub use list::{ListAll, ListPage, Listing, Page};
+pub use list::{ListAll, ListPage, Listing, Page, PAGE_LIMIT};
 pub use manifest::{
     Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead, PutManifest, PutOutcome,
 };
+pub use pager::{Pager, DEFAULT_MAX_ITEMS, MAX_PAGES};
 pub use ping::{Ping, PingInfo};
 pub use referrers::Referrers;
 pub use resolve::{Resolve, Resolved};
@@ -118,9 +120,6 @@ pub use crate::error::{Error, TransportError, TransportErrorKind};
 pub const MANIFEST_LIMIT: u64 = 4 << 20;
 /// The largest error body or token response the core reads (1 MiB).
 pub const SMALL_BODY_LIMIT: u64 = 1 << 20;
-/// The largest catalog or tag-list page the core reads (16 MiB: registries
-/// that ignore `n` send every tag at once).
-pub const LIST_LIMIT: u64 = 16 << 20;
 
 /// What an operation wants the transport to do next.
 // A request is a few hundred bytes, moved once per network round trip.
