@@ -32,27 +32,30 @@
 //! # The pager's decisions
 //!
 //! ```text
-//! Pager::new(registry, listing, n)    next = first URL (?n=<n> when n is given)
-//!        |
-//!        v
-//! +--> next_page() ----- next is None ----------------------------> None: over
-//!        | Some(ListPage for `next`)
-//!        v
-//!      the driver runs it: one GET (auth, redirects, retries; a body over
-//!      PAGE_LIMIT fails with TooLarge); 200 -> Page::read -> Page
-//!        |
-//!        v
-//!      accept(page): `next` counts as fetched; items whose hash is new
-//!      are kept, in the registry's order
-//!        |- more than max_items distinct items --------> Err(TooMany), over
-//!        |- the page had items, none of them new ------> Ok([]), over
-//!        |- page.next is None --------------------------> Ok(new), over
-//!        |- page.next was fetched already (a repeated
-//!        |  or self-pointing Link, a loop) -------------> Ok(new), over
-//!        |- MAX_PAGES pages fetched --------------------> Err(TooMany), over
-//!        | otherwise, an empty page included
-//!        v
-//! +---- Ok(new); next = page.next
+//! Pager::new(registry, listing, n): next = first URL (?n=<n> if given)
+//!   |
+//!   v
+//! next_page() <---------------------------------------------------------+
+//!   |- next is None -----------------------------> None: over           |
+//!   | Some(ListPage for next)                                           |
+//!   v                                                                   |
+//! the driver runs it: one GET (auth, redirects, retries;                |
+//! a body over PAGE_LIMIT fails with TooLarge);                          |
+//! 200 -> Page::read -> Page                                             |
+//!   |- it fails: the error is the driver's (ListAll fails);             |
+//!   |  next_page() still names this page                                |
+//!   |                                                                   |
+//!   v                                                                   |
+//! accept(page): next counts as fetched; the items whose                 |
+//! hash is new are kept, in the registry's order                         |
+//!   |- more than max_items distinct items -----> Err(TooMany), over     |
+//!   |- the page had items, none of them new ---> Ok([]), over           |
+//!   |- page.next is None ----------------------> Ok(new), over          |
+//!   |- page.next was fetched already (a                                 |
+//!   |  repeated or self-pointing Link, a loop) -> Ok(new), over         |
+//!   |- MAX_PAGES pages fetched ----------------> Err(TooMany), over     |
+//!   '- otherwise, an empty page included ------> Ok(new),               |
+//!                                                next = page.next ------+
 //! ```
 //!
 //! Registry 2.8.2 ignores `n` and `last` on tag lists: it sends every tag,
@@ -148,11 +151,13 @@ impl Page {
     ///
     /// let fetched = Url::parse("http://localhost:5000/v2/app/tags/list?n=2").unwrap();
     /// let listing = Listing::tags("app");
-    /// let full = Page::read(&listing, &fetched, Some(2), &HeaderMap::new(), br#"{"tags":["a","b"]}"#)?;
-    /// assert_eq!(full.next.unwrap().as_str(), "http://localhost:5000/v2/app/tags/list?n=2&last=b");
+    /// let none = HeaderMap::new();
+    /// let full = Page::read(&listing, &fetched, Some(2), &none, br#"{"tags":["a","b"]}"#)?;
+    /// let next = full.next.unwrap();
+    /// assert_eq!(next.as_str(), "http://localhost:5000/v2/app/tags/list?n=2&last=b");
     ///
     /// // Registry 2.8.2 ignores n: more than n items is every item.
-    /// let all = Page::read(&listing, &fetched, Some(2), &HeaderMap::new(), br#"{"tags":["b","c","a"]}"#)?;
+    /// let all = Page::read(&listing, &fetched, Some(2), &none, br#"{"tags":["b","c","a"]}"#)?;
     /// assert_eq!((all.items.len(), all.next), (3, None));
     /// # Ok::<(), ocireg_core::Error>(())
     /// ```
