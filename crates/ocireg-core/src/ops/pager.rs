@@ -38,13 +38,15 @@ pub const MAX_PAGES: u64 = 100_000;
 /// followed.
 ///
 /// It holds no items: only a 64-bit hash of each item and of each fetched
-/// page's URL, keyed with random keys per pager (`RandomState`), so a
-/// registry cannot choose colliding names. The trade-off: two distinct
-/// items with the same hash count as one, so the second is dropped (and
-/// two pages with the same hash end the listing early). Among the
-/// default million items the chance that any two collide is about
-/// 3 in 100 million (n² / 2⁶⁵). A million hashes take about 18 MiB,
-/// whatever the length of the names.
+/// page's URL, through a `RandomState` per pager. The trade-off: two
+/// distinct items with the same hash count as one, so the second is
+/// dropped (and two pages with the same hash end the listing early).
+/// Among the default million items the chance that any two collide is
+/// about 3 in 100 million (n² / 2⁶⁵). Where std has an entropy source the
+/// keys are random, so a registry cannot choose colliding names; on
+/// `wasm32-unknown-unknown` it has none and the keys are guessable, so a
+/// hostile registry could hide an item that way (never add one). A
+/// million hashes take about 18 MiB, whatever the length of the names.
 ///
 /// Driving it against canned responses from a registry 2.8.2 tag list
 /// (which ignores `n` and `last` and sends every tag, unsorted):
