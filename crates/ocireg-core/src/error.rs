@@ -113,6 +113,16 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// A listing went on past a bound the caller or the core sets (more
+    /// distinct items than the pager's `max_items`, more pages than its
+    /// backstop).
+    #[error("more than {limit} {what}")]
+    TooMany {
+        /// What was counted (`items in the listing`, ...).
+        what: &'static str,
+        /// The bound.
+        limit: u64,
+    },
     /// The server broke the protocol (a missing header, a malformed
     /// document, a redirect loop).
     #[error("protocol error from {url}: {message}")]
@@ -150,5 +160,20 @@ impl Error {
     /// Whether the registry said the thing does not exist (404).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_many_message_is_pinned() {
+        let e = Error::TooMany {
+            what: "items in the listing",
+            limit: 1_000_000,
+        };
+        assert_eq!(e.to_string(), "more than 1000000 items in the listing");
+        assert_eq!(e.status(), None);
     }
 }

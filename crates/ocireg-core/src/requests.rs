@@ -85,7 +85,12 @@ pub fn catalog(
     n: Option<u32>,
     last: Option<&str>,
 ) -> http::Request<RequestBody> {
-    get(&list_url(registry, "/v2/_catalog", n, last))
+    get(&catalog_url(registry, n, last))
+}
+
+/// The URL of [`catalog`].
+pub(crate) fn catalog_url(registry: &Registry, n: Option<u32>, last: Option<&str>) -> Url {
+    list_url(registry, "/v2/_catalog", n, last)
 }
 
 /// `GET /v2/<name>/tags/list?n=&last=`.
@@ -95,12 +100,17 @@ pub fn tags(
     n: Option<u32>,
     last: Option<&str>,
 ) -> http::Request<RequestBody> {
-    get(&list_url(
-        registry,
-        &format!("/v2/{repository}/tags/list"),
-        n,
-        last,
-    ))
+    get(&tags_url(registry, repository, n, last))
+}
+
+/// The URL of [`tags`].
+pub(crate) fn tags_url(
+    registry: &Registry,
+    repository: &str,
+    n: Option<u32>,
+    last: Option<&str>,
+) -> Url {
+    list_url(registry, &format!("/v2/{repository}/tags/list"), n, last)
 }
 
 fn list_url(registry: &Registry, path: &str, n: Option<u32>, last: Option<&str>) -> Url {

@@ -239,8 +239,7 @@ impl Client {
     }
 
     async fn list_all(&self, listing: Listing) -> Result<Vec<String>, Error> {
-        let op = ListAll::new(self.registry.clone(), listing, Some(DEFAULT_PAGE_SIZE))
-            .with_last_fallback();
+        let op = ListAll::new(self.registry.clone(), listing, Some(DEFAULT_PAGE_SIZE));
         self.run(op).await
     }
 
@@ -255,7 +254,7 @@ impl Client {
             Some(u) => ListPage::at(registry, listing, n, u),
             None => ListPage::first(registry, listing, n),
         };
-        self.run(op.with_last_fallback()).await
+        self.run(op).await
     }
 
     /// The manifest `reference` (tag or digest) of `repository`, verified

@@ -29,6 +29,10 @@ use crate::source::{BlobSource, BytesSource, FileSource, ReaderSource};
 use crate::transport::{Io, Transport};
 use crate::Error;
 
+/// Items asked for per page by [`Client::catalog`] and [`Client::tags`]
+/// (registry 2.8.2 refuses more than 1000 for the catalog).
+const PAGE_SIZE: u32 = 1000;
+
 /// Which way bytes move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -363,7 +367,7 @@ impl Client {
         let registry = self.registry(domain);
         self.run(
             &registry,
-            ListAll::new(registry.clone(), Listing::Catalog, Some(1000)),
+            ListAll::new(registry.clone(), Listing::Catalog, Some(PAGE_SIZE)),
         )
         .instrument(tracing::info_span!("ocireg.catalog", %domain))
         .await
@@ -410,9 +414,12 @@ impl Client {
     pub async fn tags(&self, repository: &Reference) -> Result<Vec<String>, Error> {
         let registry = self.registry(repository.domain());
         let listing = Listing::tags(repository.path());
-        self.run(&registry, ListAll::new(registry.clone(), listing, None))
-            .instrument(tracing::info_span!("ocireg.tags", repository = %repository.name()))
-            .await
+        self.run(
+            &registry,
+            ListAll::new(registry.clone(), listing, Some(PAGE_SIZE)),
+        )
+        .instrument(tracing::info_span!("ocireg.tags", repository = %repository.name()))
+        .await
     }
 
     /// One page of tags.

@@ -1,34 +1,91 @@
-//! Listing repositories (`/v2/_catalog`) and tags (`/v2/<name>/tags/list`),
-//! one page at a time or all pages.
+//! Listing repositories (`/v2/_catalog`) and tags (`/v2/<name>/tags/list`):
+//! one page ([`ListPage`]), page by page through a [`Pager`], or every
+//! item at once ([`ListAll`], a [`Pager`] driven to its end).
+//!
+//! # One page
+//!
+//! [`Page::read`] turns one `200` response into a [`Page`]. It keeps no
+//! state, so a caller that holds only the last page's `next` still ends:
 //!
 //! ```text
-//! ListPage:  send GET ?n=&last= --200--> Done(Page { items, next })
-//!                                         next: the Link rel="next" URL
-//!                                         (same host only), or, with the
-//!                                         `last=` fallback, the next page
-//!                                         after a full page
-//! ListAll:   ListPage, then ListPage(next) ... until no next
+//! Page::read(listing, fetched URL, n, headers, body)
+//!   items = "repositories" or "tags" of the body ("tags": null = no items)
+//!   Link: <target>; rel="next" ?
+//!   |- yes: target resolved against the fetched URL
+//!   |       |- another origin ........................ Err(Protocol)
+//!   |       |- the fetched page itself ............... next = None
+//!   |       '- otherwise ............................. next = target
+//!   '- no (never sent, or hidden by CORS): the `last=` fallback
+//!           |- n not given ........................... next = None
+//!           |- fewer than n items (the end) .......... next = None
+//!           |- more than n items (n ignored: the
+//!           |  registry sent everything) ............. next = None
+//!           |- last item == the fetched URL's last= .. next = None
+//!           '- exactly n items, a new last item ...... next = fetched URL
+//!                                                      with n=<n>&last=<last item>
 //! ```
 //!
-//! Registry 2.8.2 ignores `n` for tags and sends every tag at once with no
-//! `Link`; `"tags": null` is an empty page. Browsers hide `Link` unless the
-//! registry's CORS setup exposes it: [`ListPage::with_last_fallback`] then
-//! asks for the page after a full page with `last=<last item>`, and stops
-//! when the registry repeats itself.
+//! Pages are compared by origin, path and query parameters (decoded, in
+//! any order), so registry 2.8.2's `?last=b&n=2` and the fallback's
+//! `?n=2&last=b` are the same page.
+//!
+//! # The pager's decisions
+//!
+//! ```text
+//! Pager::new(registry, listing, n): next = first URL (?n=<n> if given)
+//!   |
+//!   v
+//! next_page() <---------------------------------------------------------+
+//!   |- next is None -----------------------------> None: over           |
+//!   | Some(ListPage for next)                                           |
+//!   v                                                                   |
+//! the driver runs it: one GET (auth, redirects, retries;                |
+//! a body over PAGE_LIMIT fails with TooLarge);                          |
+//! 200 -> Page::read -> Page                                             |
+//!   |- it fails: the error is the driver's (ListAll fails);             |
+//!   |  next_page() still names this page                                |
+//!   |                                                                   |
+//!   v                                                                   |
+//! accept(page): next counts as fetched; the items whose                 |
+//! hash is new are kept, in the registry's order                         |
+//!   |- more than max_items distinct items -----> Err(TooMany), over     |
+//!   |- the page had items, none of them new ---> Ok([]), over           |
+//!   |- page.next is None ----------------------> Ok(new), over          |
+//!   |- page.next was fetched already (a                                 |
+//!   |  repeated or self-pointing Link, a loop) -> Ok(new), over         |
+//!   |- MAX_PAGES pages fetched ----------------> Err(TooMany), over     |
+//!   '- otherwise, an empty page included ------> Ok(new),               |
+//!                                                next = page.next ------+
+//! ```
+//!
+//! Registry 2.8.2 ignores `n` and `last` on tag lists: it sends every tag,
+//! unsorted, with no `Link`. With `n` = 2 and five tags the first page has
+//! more than `n` items, so the listing ends after one request; with `n` =
+//! 5 the fallback asks for `last=<fifth tag>`, gets the same five tags
+//! again and ends there, each tag returned once.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
+use http::header::LINK;
+use http::HeaderMap;
 use url::Url;
 
 use super::exchange::Exchange;
-use super::fail;
-use super::{Context, Input, Operation, Response, Step, LIST_LIMIT};
+use super::pager::Pager;
+use super::{fail, other_step};
+use super::{Context, Input, Operation, RequestBody, Step};
 use crate::auth::{Scope, Scopes};
 use crate::documents::{Catalog, TagList};
 use crate::error::Error;
 use crate::headers;
 use crate::registry::Registry;
 use crate::requests;
+
+/// The largest catalog or tag-list page the core reads (4 MiB, the
+/// manifest limit: some 80,000 typical tags in one page). A larger body
+/// fails the page with [`Error::TooLarge`].
+pub const PAGE_LIMIT: u64 = 4 << 20;
 
 /// What is listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,15 +115,11 @@ impl Listing {
         }
     }
 
-    fn request(
-        &self,
-        registry: &Registry,
-        n: Option<u32>,
-        last: Option<&str>,
-    ) -> http::Request<super::RequestBody> {
+    /// The URL of the first page.
+    pub(super) fn first_url(&self, registry: &Registry, n: Option<u32>) -> Url {
         match self {
-            Listing::Catalog => requests::catalog(registry, n, last),
-            Listing::Tags { repository } => requests::tags(registry, repository, n, last),
+            Listing::Catalog => requests::catalog_url(registry, n, None),
+            Listing::Tags { repository } => requests::tags_url(registry, repository, n, None),
         }
     }
 }
@@ -81,13 +134,116 @@ pub struct Page {
     pub next: Option<Url>,
 }
 
-/// Fetches one page.
+impl Page {
+    /// Reads the `200` response to the page request for `fetched`, which
+    /// asked for `n` items per page, by the rules of the module
+    /// documentation: `next` is the `Link` target unless it points back at
+    /// `fetched`; without a `Link`, it asks for `n` items after the last
+    /// one (`?n=<n>&last=<item>`) only after a page of exactly `n` items
+    /// whose last item is not `fetched`'s `last=`.
+    ///
+    /// Fails with [`Error::Protocol`] on a body that is not the listing's
+    /// document, a malformed `Link`, or a `Link` to another origin.
+    ///
+    /// ```
+    /// use ocireg_core::http::HeaderMap;
+    /// use ocireg_core::ops::{Listing, Page};
+    /// use ocireg_core::url::Url;
+    ///
+    /// let fetched = Url::parse("http://localhost:5000/v2/app/tags/list?n=2").unwrap();
+    /// let listing = Listing::tags("app");
+    /// let none = HeaderMap::new();
+    /// let full = Page::read(&listing, &fetched, Some(2), &none, br#"{"tags":["a","b"]}"#)?;
+    /// let next = full.next.unwrap();
+    /// assert_eq!(next.as_str(), "http://localhost:5000/v2/app/tags/list?n=2&last=b");
+    ///
+    /// // Registry 2.8.2 ignores n: more than n items is every item.
+    /// let all = Page::read(&listing, &fetched, Some(2), &none, br#"{"tags":["b","c","a"]}"#)?;
+    /// assert_eq!((all.items.len(), all.next), (3, None));
+    /// # Ok::<(), ocireg_core::Error>(())
+    /// ```
+    pub fn read(
+        listing: &Listing,
+        fetched: &Url,
+        n: Option<u32>,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Page, Error> {
+        let protocol = |message: String| Error::Protocol {
+            url: fetched.to_string(),
+            message,
+        };
+        let items = match listing {
+            Listing::Catalog => Catalog::parse(body).map(|c| c.repositories),
+            Listing::Tags { .. } => TagList::parse(body).map(|t| t.tags),
+        }
+        .map_err(|e| protocol(e.to_string()))?;
+        let link = headers
+            .get_all(LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| headers::next_link(v, fetched))
+            .find(|r| !matches!(r, Ok(None)));
+        let next = match link {
+            Some(Ok(target)) => target.filter(|t| !same_page(t, fetched)),
+            Some(Err(e)) => return Err(protocol(e.to_string())),
+            None => after_last(fetched, n, &items),
+        };
+        Ok(Page { items, next })
+    }
+}
+
+/// The `last=` fallback: the page after a full page of `n` items, unless
+/// the registry ignored `n` or `last`.
+fn after_last(fetched: &Url, n: Option<u32>, items: &[String]) -> Option<Url> {
+    let n = n?;
+    let last = items.last()?;
+    let full = usize::try_from(n).is_ok_and(|n| n == items.len());
+    let asked_last = fetched
+        .query_pairs()
+        .find(|(k, _)| k == "last")
+        .map(|(_, v)| v);
+    if !full || asked_last.as_deref() == Some(last.as_str()) {
+        return None;
+    }
+    let others: Vec<(Cow<'_, str>, Cow<'_, str>)> = fetched
+        .query_pairs()
+        .filter(|(k, _)| k != "n" && k != "last")
+        .collect();
+    let mut next = fetched.clone();
+    next.set_fragment(None);
+    next.query_pairs_mut()
+        .clear()
+        .extend_pairs(others)
+        .append_pair("n", &n.to_string())
+        .append_pair("last", last);
+    Some(next)
+}
+
+/// `url` with its query parameters decoded and sorted and no fragment:
+/// two URLs of the same page give the same key.
+pub(super) fn page_key(url: &Url) -> Url {
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = url.query_pairs().collect();
+    pairs.sort();
+    let mut key = url.clone();
+    key.set_fragment(None);
+    if pairs.is_empty() {
+        key.set_query(None);
+    } else {
+        key.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    key
+}
+
+fn same_page(a: &Url, b: &Url) -> bool {
+    page_key(a) == page_key(b)
+}
+
+/// Fetches one page and reads it with [`Page::read`].
 #[derive(Debug)]
 pub struct ListPage {
     listing: Listing,
-    registry: Registry,
     n: Option<u32>,
-    last_fallback: bool,
     ex: Exchange,
 }
 
@@ -95,73 +251,19 @@ impl ListPage {
     /// The first page, of up to `n` items when `n` is given (registries
     /// cap it; registry 2.8.2 refuses more than 1000 for the catalog).
     pub fn first(registry: Registry, listing: Listing, n: Option<u32>) -> ListPage {
-        let req = listing.request(&registry, n, None);
-        Self::with_request(registry, listing, n, req)
+        let url = listing.first_url(&registry, n);
+        Self::at(registry, listing, n, &url)
     }
 
-    /// The page at `next` (from a previous [`Page`]).
+    /// The page at `next` (from a previous [`Page`]), for a listing that
+    /// asked for `n` items per page.
     pub fn at(registry: Registry, listing: Listing, n: Option<u32>, next: &Url) -> ListPage {
-        let req = requests::build(http::Method::GET, next, &[], super::RequestBody::Empty);
-        Self::with_request(registry, listing, n, req)
-    }
-
-    fn with_request(
-        registry: Registry,
-        listing: Listing,
-        n: Option<u32>,
-        req: http::Request<super::RequestBody>,
-    ) -> ListPage {
+        let req = requests::build(http::Method::GET, next, &[], RequestBody::Empty);
         ListPage {
-            ex: Exchange::buffered(&registry, listing.scopes(), req, LIST_LIMIT),
+            ex: Exchange::buffered(&registry, listing.scopes(), req, PAGE_LIMIT),
             listing,
-            registry,
             n,
-            last_fallback: false,
         }
-    }
-
-    /// When the response has no `Link` (hidden by CORS, or never sent)
-    /// and the page is full (`n` items), point `next` at `last=<last
-    /// item>`.
-    pub fn with_last_fallback(mut self) -> ListPage {
-        self.last_fallback = true;
-        self
-    }
-
-    fn page(&self, resp: &Response) -> Result<Page, Error> {
-        let body = resp.body();
-        let items = match &self.listing {
-            Listing::Catalog => Catalog::parse(body).map(|c| c.repositories),
-            Listing::Tags { .. } => TagList::parse(body).map(|t| t.tags),
-        }
-        .map_err(|e| Error::Protocol {
-            url: self.ex.url().to_string(),
-            message: e.to_string(),
-        })?;
-        let link = resp
-            .headers()
-            .get_all(http::header::LINK)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| headers::next_link(v, self.ex.url()))
-            .find(|r| !matches!(r, Ok(None)));
-        let next = match link {
-            Some(Ok(next)) => next,
-            Some(Err(e)) => {
-                return Err(Error::Protocol {
-                    url: self.ex.url().to_string(),
-                    message: e.to_string(),
-                })
-            }
-            None => match (self.last_fallback, self.n, items.last()) {
-                (true, Some(n), Some(last)) if items.len() as u64 >= u64::from(n) => {
-                    let req = self.listing.request(&self.registry, Some(n), Some(last));
-                    Url::parse(&req.uri().to_string()).ok()
-                }
-                _ => None,
-            },
-        };
-        Ok(Page { items, next })
     }
 }
 
@@ -176,7 +278,13 @@ impl Operation for ListPage {
         if resp.status() != http::StatusCode::OK {
             return fail(self.ex.status_error(&resp));
         }
-        Step::Done(self.page(&resp))
+        Step::Done(Page::read(
+            &self.listing,
+            self.ex.url(),
+            self.n,
+            resp.headers(),
+            resp.body(),
+        ))
     }
 
     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
@@ -184,41 +292,29 @@ impl Operation for ListPage {
     }
 }
 
-/// Fetches every page and returns all items.
+/// Fetches every page through a [`Pager`] and returns every distinct
+/// item, in the registry's order (at most the pager's `max_items`).
 #[derive(Debug)]
 pub struct ListAll {
-    registry: Registry,
-    listing: Listing,
-    n: Option<u32>,
-    last_fallback: bool,
-    current: ListPage,
+    pager: Pager,
+    current: Option<ListPage>,
     items: Vec<String>,
-    seen: std::collections::HashSet<String>,
-    pages: u32,
 }
-
-/// A listing stops after this many pages, whatever the registry says.
-const MAX_PAGES: u32 = 100_000;
 
 impl ListAll {
     /// Every item, `n` per page when given.
     pub fn new(registry: Registry, listing: Listing, n: Option<u32>) -> ListAll {
         ListAll {
-            current: ListPage::first(registry.clone(), listing.clone(), n),
-            registry,
-            listing,
-            n,
-            last_fallback: false,
+            pager: Pager::new(registry, listing, n),
+            current: None,
             items: Vec::new(),
-            seen: Default::default(),
-            pages: 0,
         }
     }
 
-    /// See [`ListPage::with_last_fallback`].
-    pub fn with_last_fallback(mut self) -> ListAll {
-        self.last_fallback = true;
-        self.current = self.current.with_last_fallback();
+    /// Fails with [`Error::TooMany`] past `max` distinct items (see
+    /// [`Pager::max_items`]).
+    pub fn max_items(mut self, max: u64) -> ListAll {
+        self.pager = self.pager.max_items(max);
         self
     }
 }
@@ -228,48 +324,189 @@ impl Operation for ListAll {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<Vec<String>> {
         loop {
-            let page = match self.current.poll(cx) {
-                Step::Done(Ok(page)) => page,
-                Step::Done(Err(e)) => return fail(e),
-                Step::Send(r) => return Step::Send(r),
-                Step::Sleep(d) => return Step::Sleep(d),
-                Step::Read => {
-                    return fail(Error::InvalidInput {
-                        what: "drive loop",
-                        message: "a listing never streams".into(),
-                    })
-                }
+            let op = match &mut self.current {
+                Some(op) => op,
+                None => match self.pager.next_page() {
+                    Some(op) => self.current.insert(op),
+                    None => return Step::Done(Ok(std::mem::take(&mut self.items))),
+                },
             };
-            self.pages += 1;
-            // With the `last=` fallback a registry that ignores `last`
-            // (or `n`) sends the same items again: keep only new ones, and
-            // stop when there are none.
-            let before = self.items.len();
-            if self.last_fallback {
-                for item in page.items {
-                    if self.seen.insert(item.clone()) {
-                        self.items.push(item);
+            match other_step(op.poll(cx)) {
+                Ok(Ok(page)) => {
+                    self.current = None;
+                    match self.pager.accept(page) {
+                        Ok(new) => self.items.extend(new),
+                        Err(e) => return fail(e),
                     }
                 }
-            } else {
-                self.items.extend(page.items);
-            }
-            let progressed = self.items.len() > before || self.pages == 1;
-            match page.next {
-                Some(next) if progressed && self.pages < MAX_PAGES => {
-                    let mut p =
-                        ListPage::at(self.registry.clone(), self.listing.clone(), self.n, &next);
-                    if self.last_fallback {
-                        p = p.with_last_fallback();
-                    }
-                    self.current = p;
-                }
-                _ => return Step::Done(Ok(std::mem::take(&mut self.items))),
+                Ok(Err(e)) => return fail(e),
+                Err(step) => return step,
             }
         }
     }
 
     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
-        self.current.handle(cx, input)
+        match &mut self.current {
+            Some(op) => op.handle(cx, input),
+            None => 0..0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn read(fetched: &str, n: Option<u32>, link: Option<&str>, items: &[&str]) -> Page {
+        let mut headers = HeaderMap::new();
+        if let Some(link) = link {
+            headers.insert(LINK, link.parse().unwrap());
+        }
+        let body = serde_json::json!({ "repositories": items }).to_string();
+        Page::read(
+            &Listing::Catalog,
+            &url(fetched),
+            n,
+            &headers,
+            body.as_bytes(),
+        )
+        .unwrap()
+    }
+
+    fn next(page: &Page) -> Option<&str> {
+        page.next.as_ref().map(Url::as_str)
+    }
+
+    const C: &str = "http://r.example/v2/_catalog";
+
+    #[test]
+    fn link_is_followed_resolved_against_the_fetched_url() {
+        let p = read(
+            &format!("{C}?n=2"),
+            Some(2),
+            Some(r#"</v2/_catalog?last=b&n=2>; rel="next""#),
+            &["a", "b"],
+        );
+        assert_eq!(p.items, ["a", "b"]);
+        assert_eq!(next(&p), Some("http://r.example/v2/_catalog?last=b&n=2"));
+        // A Link wins over the fallback, whatever the page size.
+        let p = read(
+            &format!("{C}?n=2"),
+            Some(2),
+            Some(r#"</v2/_catalog?page=2>; rel="next""#),
+            &["a", "b", "c"],
+        );
+        assert_eq!(next(&p), Some("http://r.example/v2/_catalog?page=2"));
+    }
+
+    #[test]
+    fn a_self_pointing_link_ends_the_listing() {
+        for link in [
+            r#"</v2/_catalog?last=b&n=2>; rel="next""#,
+            r#"</v2/_catalog?n=2&last=b>; rel="next""#,
+            r#"<http://r.example/v2/_catalog?n=2&last=%62#x>; rel="next""#,
+        ] {
+            let p = read(&format!("{C}?n=2&last=b"), Some(2), Some(link), &["c", "d"]);
+            assert_eq!(p.next, None, "{link}");
+        }
+    }
+
+    #[test]
+    fn a_link_to_another_origin_is_refused() {
+        let err = Page::read(
+            &Listing::Catalog,
+            &url(&format!("{C}?n=2")),
+            Some(2),
+            &[(
+                LINK,
+                r#"<https://r.example/v2/_catalog?last=b&n=2>; rel="next""#
+                    .parse()
+                    .unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+            br#"{"repositories":["a","b"]}"#,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    }
+
+    #[test]
+    fn fallback_only_after_exactly_n_items_with_a_new_last() {
+        // Exactly n: ask for the items after the last one.
+        let p = read(&format!("{C}?n=2"), Some(2), None, &["a", "b"]);
+        assert_eq!(next(&p), Some("http://r.example/v2/_catalog?n=2&last=b"));
+        let p = read(&format!("{C}?n=2&last=b"), Some(2), None, &["c", "a/b c"]);
+        assert_eq!(
+            next(&p),
+            Some("http://r.example/v2/_catalog?n=2&last=a%2Fb+c")
+        );
+        // Fewer: the end. More: the registry ignored n and sent everything.
+        assert_eq!(read(&format!("{C}?n=2"), Some(2), None, &["a"]).next, None);
+        assert_eq!(
+            read(&format!("{C}?n=2"), Some(2), None, &["b", "c", "a"]).next,
+            None
+        );
+        // No n, no items, or a registry that ignored last: no progress.
+        assert_eq!(read(C, None, None, &["a", "b"]).next, None);
+        assert_eq!(read(&format!("{C}?n=0"), Some(0), None, &[]).next, None);
+        assert_eq!(
+            read(&format!("{C}?n=2&last=b"), Some(2), None, &["a", "b"]).next,
+            None
+        );
+    }
+
+    #[test]
+    fn fallback_keeps_other_query_parameters() {
+        let p = read(
+            &format!("{C}?n=9&token=t&last=x#frag"),
+            Some(2),
+            None,
+            &["a", "b"],
+        );
+        assert_eq!(
+            next(&p),
+            Some("http://r.example/v2/_catalog?token=t&n=2&last=b")
+        );
+    }
+
+    #[test]
+    fn tags_null_is_an_empty_page_and_bad_bodies_are_protocol_errors() {
+        let fetched = url("http://r.example/v2/a/tags/list?n=2");
+        let p = Page::read(
+            &Listing::tags("a"),
+            &fetched,
+            Some(2),
+            &HeaderMap::new(),
+            br#"{"name":"a","tags":null}"#,
+        )
+        .unwrap();
+        assert_eq!((p.items.len(), p.next), (0, None));
+        let err = Page::read(
+            &Listing::tags("a"),
+            &fetched,
+            Some(2),
+            &HeaderMap::new(),
+            b"404 page not found",
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    }
+
+    #[test]
+    fn page_keys_ignore_parameter_order_encoding_and_fragment() {
+        assert_eq!(
+            page_key(&url(&format!("{C}?last=a%2Fb&n=2#x"))),
+            page_key(&url(&format!("{C}?n=2&last=a/b")))
+        );
+        assert_eq!(page_key(&url(&format!("{C}?"))), page_key(&url(C)));
+        assert_ne!(
+            page_key(&url(&format!("{C}?n=2&last=a"))),
+            page_key(&url(&format!("{C}?n=2&last=b")))
+        );
     }
 }

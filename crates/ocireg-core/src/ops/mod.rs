@@ -179,6 +179,7 @@ mod exchange;
 mod fallback;
 mod list;
 mod manifest;
+mod pager;
 mod ping;
 mod referrers;
 mod resolve;
@@ -192,11 +193,12 @@ pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
 pub use exchange::{Exchange, Exchanged};
 pub use fallback::Fallback;
-pub use list::{ListAll, ListPage, Listing, Page};
+pub use list::{ListAll, ListPage, Listing, Page, PAGE_LIMIT};
 pub use manifest::{
     AtDigest, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead,
     PutManifest, PutOutcome,
 };
+pub use pager::{Pager, DEFAULT_MAX_ITEMS, MAX_PAGES};
 pub use ping::{Ping, PingInfo};
 pub use referrers::Referrers;
 pub use resolve::{Resolve, Resolved};
@@ -208,9 +210,6 @@ pub use crate::error::{Error, TransportError, TransportErrorKind};
 pub const MANIFEST_LIMIT: u64 = 4 << 20;
 /// The largest error body or token response the core reads (1 MiB).
 pub const SMALL_BODY_LIMIT: u64 = 1 << 20;
-/// The largest catalog or tag-list page the core reads (16 MiB: registries
-/// that ignore `n` send every tag at once).
-pub const LIST_LIMIT: u64 = 16 << 20;
 
 /// What an operation wants the transport to do next. Exhaustive: drivers
 /// match every variant.
