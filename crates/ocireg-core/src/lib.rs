@@ -21,6 +21,12 @@
 //! - [`summary`]: a tag at a glance (sizes, dates, platforms, configs),
 //!   assembled from fetched manifests and configs.
 //!
+//! ## Planning
+//! - [`plan`]: the image-graph planner that copy, layout pull and push
+//!   drivers share: which manifests to fetch (each once, nested indexes to
+//!   any depth), which blobs to mount, skip or stream (largest first), and
+//!   the order to put manifests in (children before their index).
+//!
 //! ```
 //! use ocireg_core::Reference;
 //!
@@ -41,6 +47,7 @@ pub mod error;
 pub mod headers;
 pub mod manifest;
 pub mod ops;
+pub mod plan;
 pub mod platform;
 pub mod reference;
 pub mod registry;
