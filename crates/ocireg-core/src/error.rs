@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::digest::VerifyError;
+use crate::digest::{Digest, VerifyError};
 use crate::documents::ErrorBody;
 use crate::manifest::ManifestError;
 
@@ -113,9 +113,9 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
-    /// A listing went on past a bound the caller or the core sets (more
-    /// distinct items than the pager's `max_items`, more pages than its
-    /// backstop).
+    /// There are more of something than a bound the caller or the core
+    /// sets allows (distinct items of a listing, pages of a listing,
+    /// manifests of an image graph).
     #[error("more than {limit} {what}")]
     TooMany {
         /// What was counted (`items in the listing`, ...).
@@ -138,6 +138,23 @@ pub enum Error {
     /// The transport failed, after any retries.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// A chain of manifests (an index listing an index listing ...) is
+    /// longer than the limit.
+    #[error("image graph is deeper than {limit} levels of manifests")]
+    TooDeep {
+        /// The most manifests allowed on one path from the top manifest
+        /// down, the top one included.
+        limit: usize,
+    },
+    /// A job was reported done that was never handed out, or that was
+    /// reported already (see [`crate::plan`]).
+    #[error("no {job} job for {digest} is waiting for a report")]
+    NotPending {
+        /// The kind of job (`manifest fetch`, `blob`, `manifest put`).
+        job: &'static str,
+        /// The digest the report named.
+        digest: Digest,
+    },
 }
 
 fn registry_codes(errors: &ErrorBody) -> String {
@@ -175,5 +192,30 @@ mod tests {
         };
         assert_eq!(e.to_string(), "more than 1000000 items in the listing");
         assert_eq!(e.status(), None);
+    }
+
+    #[test]
+    fn graph_errors_display() {
+        assert_eq!(
+            Error::TooDeep { limit: 8 }.to_string(),
+            "image graph is deeper than 8 levels of manifests"
+        );
+        assert_eq!(
+            Error::TooMany {
+                what: "manifests in the image graph",
+                limit: 10_000
+            }
+            .to_string(),
+            "more than 10000 manifests in the image graph"
+        );
+        let digest = Digest::sha256(b"");
+        assert_eq!(
+            Error::NotPending {
+                job: "blob",
+                digest
+            }
+            .to_string(),
+            "no blob job for sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 is waiting for a report"
+        );
     }
 }

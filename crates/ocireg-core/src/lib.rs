@@ -32,6 +32,12 @@
 //! - [`ops`]: every registry interaction (ping, list, manifests, blob pull
 //!   and push, ...) as a state machine a transport drives with one loop.
 //!
+//! ## Planning
+//! - [`plan`]: the image-graph planner that copy, layout pull and push
+//!   drivers share: which manifests to fetch (each once, nested indexes to
+//!   any depth), which blobs to mount, skip or stream (largest first), and
+//!   the order to put manifests in (children before their index).
+//!
 //! ```
 //! use ocireg_core::Reference;
 //!
@@ -52,6 +58,7 @@ pub mod error;
 pub mod headers;
 pub mod manifest;
 pub mod ops;
+pub mod plan;
 pub mod platform;
 pub mod reference;
 pub mod registry;
