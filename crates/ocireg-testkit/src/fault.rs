@@ -17,13 +17,12 @@
 //! connections through the proxy. Tests of connection reuse talk to the
 //! registry directly.
 
+use crate::accept::AcceptLoop;
 use crate::http::{self, Head};
 use crate::lock;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 /// A request that went through the proxy.
 #[derive(Debug, Clone)]
@@ -64,10 +63,8 @@ struct Shared {
 /// A running fault proxy; stops accepting on drop.
 #[derive(Debug)]
 pub struct FaultProxy {
-    port: u16,
+    accept: AcceptLoop,
     shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl FaultProxy {
@@ -78,37 +75,17 @@ impl FaultProxy {
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_string();
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (shared, stop) = (shared.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for client in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(client) = client {
-                        let (shared, upstream) = (shared.clone(), upstream.clone());
-                        std::thread::spawn(move || {
-                            let _ = proxy_one(client, &upstream, &shared);
-                        });
-                    }
-                }
-            })
-        };
-        Ok(FaultProxy {
-            port,
-            shared,
-            stop,
-            thread: Some(thread),
-        })
+        let proxying = shared.clone();
+        let accept = AcceptLoop::start(move |client| {
+            let _ = proxy_one(client, &upstream, &proxying);
+        })?;
+        Ok(FaultProxy { accept, shared })
     }
 
     /// `127.0.0.1:PORT`.
     pub fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("127.0.0.1:{}", self.accept.port())
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -134,16 +111,6 @@ impl FaultProxy {
     /// Every request forwarded so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
-    }
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

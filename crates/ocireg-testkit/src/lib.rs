@@ -14,6 +14,9 @@
 //!   server) answering CORS the way registry UIs deploy it.
 //! - [`write_oci_layout`] and [`skopeo_copy`]: deterministic test images
 //!   without internet, pushed with skopeo.
+//! - [`ScriptedServer`]: an HTTP server answering each path with the reply
+//!   a test set, recording every request (for what a real registry will
+//!   not serve, and for counting requests).
 //! - [`http`]: a tiny blocking HTTP/1.1 client for looking at raw responses.
 //!
 //! The API is blocking and runtime-agnostic (plain threads, `std::net`,
@@ -42,11 +45,13 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod accept;
 mod cors;
 mod fault;
 pub mod http;
 mod image;
 mod registry;
+mod scripted;
 mod token;
 
 pub use cors::{CorsOptions, CorsProxy};
@@ -56,6 +61,7 @@ pub use image::{
     PlatformSpec,
 };
 pub use registry::{Auth, Options, Registry};
+pub use scripted::{Reply, ScriptedServer};
 pub use token::{Access, Grant, TokenPolicy, TokenRequest, TokenServer, TokenUser};
 
 use std::io;
@@ -185,6 +191,7 @@ mod tests {
         send_sync::<super::TokenServer>();
         send_sync::<super::FaultProxy>();
         send_sync::<super::CorsProxy>();
+        send_sync::<super::ScriptedServer>();
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! a P-256 key whose self-signed certificate is the registry's
 //! `rootcertbundle`. The JWT header names the key by its libtrust `kid`.
 
+use crate::accept::AcceptLoop;
 use crate::http::{self, Head};
 use crate::lock;
 use base64::Engine as _;
@@ -17,10 +18,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -234,11 +234,9 @@ struct State {
 
 /// A running token server; stops on drop.
 pub struct TokenServer {
-    port: u16,
+    accept: AcceptLoop,
     cert_pem: String,
     state: Arc<State>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for TokenServer {
@@ -264,8 +262,6 @@ impl TokenServer {
         let key = SigningKey::from_pkcs8_der(&key_pair.serialize_der()).map_err(other)?;
         let spki = key_pair.subject_public_key_info();
 
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
         let state = Arc::new(State {
             service: service.into(),
             issuer: "ocireg-testkit-token-server".into(),
@@ -279,29 +275,14 @@ impl TokenServer {
             refresh_tokens: Mutex::new(HashMap::new()),
             counter: AtomicU64::new(0),
         });
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (state, stop) = (state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(stream) = stream {
-                        let state = state.clone();
-                        std::thread::spawn(move || {
-                            let _ = serve(stream, &state);
-                        });
-                    }
-                }
-            })
-        };
+        let serving = state.clone();
+        let accept = AcceptLoop::start(move |stream| {
+            let _ = serve(stream, &serving);
+        })?;
         Ok(TokenServer {
-            port,
+            accept,
             cert_pem: cert.pem(),
             state,
-            stop,
-            thread: Some(thread),
         })
     }
 
@@ -312,7 +293,7 @@ impl TokenServer {
 
     /// `127.0.0.1:PORT`.
     pub fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("127.0.0.1:{}", self.accept.port())
     }
 
     /// The `service` (and token `aud`).
@@ -367,16 +348,6 @@ impl TokenServer {
     pub fn issue_token(&self, subject: &str, access: &[Access], expires_in_secs: i64) -> String {
         let policy = lock(&self.state.policy).clone();
         self.state.sign(subject, access, expires_in_secs, &policy)
-    }
-}
-
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
