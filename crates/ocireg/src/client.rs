@@ -341,7 +341,15 @@ impl Client {
         domain: &str,
         make: impl FnMut(&Registry) -> O,
     ) -> Result<(Registry, O::Output), Error> {
-        let candidates = self.candidates(domain);
+        self.run_pull_on(self.candidates(domain), make).await
+    }
+
+    /// [`run_pull`](Client::run_pull) over the given registries, in order.
+    async fn run_pull_on<O: Operation>(
+        &self,
+        candidates: Vec<Registry>,
+        make: impl FnMut(&Registry) -> O,
+    ) -> Result<(Registry, O::Output), Error> {
         for registry in &candidates {
             self.credentials_for(registry).await?;
         }
@@ -492,6 +500,30 @@ impl Client {
             .map(|(_, f)| f)
     }
 
+    /// The manifest `digest` of `repository` (a path) from the first of
+    /// `registries` that has it: the registry that served the top
+    /// manifest of a pull, then the later candidates
+    /// ([`Registry::candidates_from`]).
+    pub(crate) async fn get_manifest_from(
+        &self,
+        registries: &[Registry],
+        repository: &str,
+        digest: &Digest,
+    ) -> Result<RawManifest, Error> {
+        self.run_pull_on(registries.to_vec(), |reg| {
+            GetManifest::by_digest(reg, repository, digest)
+        })
+        .instrument(tracing::info_span!("ocireg.get_manifest", %repository, %digest))
+        .await
+        .map(|(_, f)| f.manifest)
+    }
+
+    /// Where the rest of a pull comes from once `serving` answered its
+    /// top manifest: `serving`, then the candidates after it.
+    pub(crate) fn pull_candidates(&self, serving: &Registry, domain: &str) -> Vec<Registry> {
+        Registry::candidates_from(serving, domain, self.session().config())
+    }
+
     /// Digest, media type and size of a manifest, without its body when
     /// the registry allows (no pull is counted on Docker Hub).
     pub async fn head_manifest(&self, reference: &Reference) -> Result<ManifestHead, Error> {
@@ -605,7 +637,8 @@ impl Client {
 
     /// Downloads a blob into `writer`, verifying it against `digest` (and
     /// `size` when given). On a digest mismatch the error comes after the
-    /// bytes were written: discard them.
+    /// bytes were written: discard them. A Docker Hub blob comes from the
+    /// first mirror that has it, else Docker Hub.
     pub async fn pull_blob<W: AsyncWrite + Unpin + Send>(
         &self,
         repository: &Reference,
@@ -613,30 +646,49 @@ impl Client {
         size: Option<u64>,
         writer: &mut W,
     ) -> Result<Digest, Error> {
-        self.pull_blob_at(repository, digest, size, 0, Verifier::new(*digest), writer)
+        let registries = self.candidates(repository.domain());
+        self.pull_blob_from(&registries, repository.path(), digest, size, writer)
             .await
     }
 
+    /// Downloads a blob of `repository` (a path) from the first of
+    /// `registries`, moving on to the next from the verified offset when
+    /// one does not have it or fails.
+    pub(crate) async fn pull_blob_from<W: AsyncWrite + Unpin + Send>(
+        &self,
+        registries: &[Registry],
+        repository: &str,
+        digest: &Digest,
+        size: Option<u64>,
+        writer: &mut W,
+    ) -> Result<Digest, Error> {
+        let verifier = Verifier::new(*digest);
+        self.pull_blob_at(registries, repository, digest, size, 0, verifier, writer)
+            .await
+    }
+
+    // One argument per piece of the resumed pull.
+    #[allow(clippy::too_many_arguments)]
     async fn pull_blob_at<W: AsyncWrite + Unpin + Send>(
         &self,
-        repository: &Reference,
+        registries: &[Registry],
+        repository: &str,
         digest: &Digest,
         size: Option<u64>,
         offset: u64,
         verifier: Verifier,
         writer: &mut W,
     ) -> Result<Digest, Error> {
-        let registry = self.registry(repository.domain());
-        self.credentials_for(&registry).await?;
+        let (first, fallbacks) = match registries.split_first() {
+            Some(split) => split,
+            None => return Err(no_registry()),
+        };
+        for registry in registries {
+            self.credentials_for(registry).await?;
+        }
         let progress = self.progress_fn(Direction::Pull, Some(*digest), size);
-        let mut op = BlobPull::resume_from(
-            &registry,
-            repository.path(),
-            *digest,
-            size,
-            offset,
-            verifier,
-        );
+        let op = BlobPull::resume_from(first, repository, *digest, size, offset, verifier);
+        let mut op = op.with_fallbacks(fallbacks.iter().cloned());
         let mut io = Io {
             sink: Some(writer),
             source: None,
@@ -652,7 +704,8 @@ impl Client {
     /// Downloads a blob into a file, resuming a partial file left by an
     /// earlier attempt (its bytes are hashed, then the rest is fetched
     /// with a Range request). The file is complete and verified when this
-    /// returns `Ok`; on a mismatch it is removed.
+    /// returns `Ok`; on a mismatch it is removed. A Docker Hub blob comes
+    /// from the first mirror that has it, else Docker Hub.
     pub async fn pull_blob_to_file(
         &self,
         repository: &Reference,
@@ -660,50 +713,59 @@ impl Client {
         size: Option<u64>,
         path: &Path,
     ) -> Result<Digest, Error> {
+        let registries = self.candidates(repository.domain());
+        let partial = part_path(path);
+        let to = (path, partial.as_path());
+        self.pull_blob_to_file_from(&registries, repository.path(), digest, size, to)
+            .await
+    }
+
+    /// [`pull_blob_to_file`](Client::pull_blob_to_file) from the first of
+    /// `registries` (falling back to the next ones), downloading into
+    /// `partial` until the bytes verify, then renaming it to `path`.
+    pub(crate) async fn pull_blob_to_file_from(
+        &self,
+        registries: &[Registry],
+        repository: &str,
+        digest: &Digest,
+        size: Option<u64>,
+        (path, partial): (&Path, &Path),
+    ) -> Result<Digest, Error> {
         let file_err = |source| Error::File {
             path: path.display().to_string(),
             source,
         };
-        let partial = part_path(path);
         let mut verifier = Verifier::new(*digest);
-        let mut offset = 0;
-        if let Ok(existing) = tokio::fs::File::open(&partial).await {
-            let mut reader = tokio::io::BufReader::new(existing);
-            let mut buf = vec![0u8; 256 << 10];
-            loop {
-                let n = tokio::io::AsyncReadExt::read(&mut reader, &mut buf)
-                    .await
-                    .map_err(file_err)?;
-                if n == 0 {
-                    break;
-                }
-                verifier.update(&buf[..n]);
-                offset += n as u64;
-            }
-        }
+        let mut offset = match read_file_into(partial, |bytes| verifier.update(bytes)).await {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(file_err(e)),
+        };
         if let Some(s) = size {
             if offset > s {
                 verifier = Verifier::new(*digest);
                 offset = 0;
-                let _ = tokio::fs::remove_file(&partial).await;
+                let _ = tokio::fs::remove_file(partial).await;
             }
         }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&partial)
+            .open(partial)
             .await
             .map_err(file_err)?;
-        match self
-            .pull_blob_at(repository, digest, size, offset, verifier, &mut file)
-            .await
-        {
+        let pulled = self
+            .pull_blob_at(
+                registries, repository, digest, size, offset, verifier, &mut file,
+            )
+            .await;
+        match pulled {
             Ok(d) => {
-                tokio::fs::rename(&partial, path).await.map_err(file_err)?;
+                tokio::fs::rename(partial, path).await.map_err(file_err)?;
                 Ok(d)
             }
             Err(Error::Registry(ocireg_core::Error::Verify(v))) => {
-                let _ = tokio::fs::remove_file(&partial).await;
+                let _ = tokio::fs::remove_file(partial).await;
                 Err(Error::Registry(ocireg_core::Error::Verify(v)))
             }
             Err(e) => Err(e),
@@ -965,6 +1027,14 @@ impl Client {
     }
 }
 
+/// The error for a pull given no registry to pull from.
+fn no_registry() -> Error {
+    Error::Registry(ocireg_core::Error::InvalidInput {
+        what: "registries",
+        message: "no registry to pull from".to_string(),
+    })
+}
+
 /// The file a download goes to until it is verified.
 fn part_path(path: &Path) -> PathBuf {
     let mut name = path
@@ -976,23 +1046,33 @@ fn part_path(path: &Path) -> PathBuf {
 }
 
 /// The sha256 digest and size of a file.
-pub(crate) async fn hash_file(path: &Path) -> Result<(Digest, u64), Error> {
-    let file_err = |source| Error::File {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut file = tokio::fs::File::open(path).await.map_err(file_err)?;
+async fn hash_file(path: &Path) -> Result<(Digest, u64), Error> {
     let mut hasher = Hasher::new(ocireg_core::Algorithm::Sha256);
-    let mut buf = vec![0u8; 256 << 10];
-    loop {
-        let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf)
-            .await
-            .map_err(file_err)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
+    read_file_into(path, |bytes| hasher.update(bytes))
+        .await
+        .map_err(|source| Error::File {
+            path: path.display().to_string(),
+            source,
+        })?;
     let size = hasher.len();
     Ok((hasher.finish(), size))
+}
+
+/// Hands every byte of the file at `path` to `take`, in order, a piece at
+/// a time; returns how many there were.
+pub(crate) async fn read_file_into(
+    path: &Path,
+    mut take: impl FnMut(&[u8]),
+) -> std::io::Result<u64> {
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut buf = vec![0u8; 256 << 10];
+    let mut total = 0u64;
+    loop {
+        let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        take(&buf[..n]);
+        total = total.saturating_add(n as u64);
+    }
 }

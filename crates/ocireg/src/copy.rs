@@ -1,17 +1,21 @@
-//! Copying an image (all its platforms, or some) between repositories and
-//! registries: blobs first (mounted within a registry, skipped when the
-//! target has them, else streamed from the source straight into the
-//! upload), then manifests, children before their index.
+//! Copying an image graph (every platform, or some) between repositories
+//! and registries. The core's [`GraphPlan`] decides everything: which
+//! manifests and blobs, mount (within a registry), skip (the same
+//! repository) or stream (another registry), the order of puts. This
+//! driver runs its jobs: child manifests and blobs come from the registry
+//! that served the top manifest (a Docker Hub mirror, say), then the later
+//! candidates; streamed blobs go from the source straight into the upload.
 
-use std::collections::HashSet;
-
-use futures_util::future::try_join_all;
 use ocireg_core::digest::Digest;
-use ocireg_core::manifest::{Descriptor, ImageIndex, Manifest, RawManifest};
+use ocireg_core::manifest::{Descriptor, RawManifest};
 use ocireg_core::ops::PushOutcome;
+use ocireg_core::plan::{
+    BlobAction, BlobJob, BlobOutcome, Destination, GraphOptions, GraphPlan, GraphReport, PutJob,
+};
 use ocireg_core::platform::Platform;
 use ocireg_core::Reference;
 
+use crate::graph::{self, JobRunner, PullSource};
 use crate::source::ReaderSource;
 use crate::{Client, Error};
 
@@ -51,153 +55,125 @@ pub struct CopyReport {
     pub bytes_uploaded: u64,
 }
 
+impl From<GraphReport> for CopyReport {
+    fn from(report: GraphReport) -> CopyReport {
+        CopyReport {
+            digest: report.root,
+            manifests: report.manifests_put,
+            blobs_uploaded: report.streamed.count,
+            blobs_mounted: report.mounted.count,
+            blobs_existing: report.skipped.count,
+            bytes_uploaded: report.bytes_transferred,
+        }
+    }
+}
+
 impl Client {
-    /// Copies the image `src` points at to `dst` (a tag, or no tag to keep
-    /// only digests). Every byte is verified on the way.
+    /// Copies the image graph `src` points at (indexes to any depth) to
+    /// `dst` (a tag, or no tag to keep only digests). Every byte is
+    /// verified on the way.
     pub async fn copy(
         &self,
         src: &Reference,
         dst: &Reference,
         options: &CopyOptions,
     ) -> Result<CopyReport, Error> {
-        let top = self.get_manifest(src).await?.manifest;
-        let mut report = CopyReport {
-            digest: top.digest(),
-            manifests: 0,
-            blobs_uploaded: 0,
-            blobs_mounted: 0,
-            blobs_existing: 0,
-            bytes_uploaded: 0,
-        };
-        let top = match top.manifest() {
-            Manifest::Index(index) | Manifest::DockerList(index) => {
-                let keep: Vec<&Descriptor> = index
-                    .manifests
-                    .iter()
-                    .filter(|d| match (&options.platforms, &d.platform) {
-                        (None, _) => true,
-                        (Some(wanted), Some(p)) => wanted.iter().any(|w| w.matches(p)),
-                        (Some(_), None) => false,
-                    })
-                    .collect();
-                if keep.is_empty() {
-                    return Err(Error::Registry(ocireg_core::Error::InvalidInput {
-                        what: "platforms",
-                        message: "no entry of the index matches the wanted platforms".into(),
-                    }));
-                }
-                for child in &keep {
-                    let child_src = src.with_digest(child.digest).without_tag_keep_digest();
-                    let raw = self.get_manifest(&child_src).await?.manifest;
-                    self.copy_image(src, dst, &raw, &mut report).await?;
-                    self.put_manifest(
-                        &dst.with_digest(child.digest).without_tag_keep_digest(),
-                        &raw,
-                    )
-                    .await?;
-                    report.manifests += 1;
-                }
-                if keep.len() == index.manifests.len() {
-                    top
-                } else {
-                    let mut filtered: ImageIndex = index.clone();
-                    filtered.manifests = keep.into_iter().cloned().collect();
-                    let manifest = match top.manifest() {
-                        Manifest::DockerList(_) => Manifest::DockerList(filtered),
-                        _ => Manifest::Index(filtered),
-                    };
-                    RawManifest::encode(&manifest)?
-                }
-            }
-            _ => {
-                self.copy_image(src, dst, &top, &mut report).await?;
-                top
+        let top = self.get_manifest(src).await?;
+        let destination = if self.registry(src.domain()) != self.registry(dst.domain()) {
+            Destination::OtherRegistry
+        } else if src.path() == dst.path() {
+            Destination::SameRepository
+        } else {
+            Destination::SameRegistry {
+                source_repository: src.path().to_string(),
             }
         };
-        self.put_manifest(dst, &top).await?;
-        report.manifests += 1;
-        report.digest = top.digest();
-        Ok(report)
+        let mut graph_options =
+            GraphOptions::new(destination).root_algorithm(graph::root_algorithm(&[dst, src]));
+        if let Some(platforms) = &options.platforms {
+            graph_options = graph_options.platforms(platforms.clone());
+        }
+        let tag = dst.tag().map(str::to_string);
+        let mut plan = GraphPlan::new(top.manifest, tag, graph_options)?;
+        graph::check_destination_digest(dst, &plan)?;
+        let runner = CopyJobs {
+            client: self,
+            source: PullSource::new(self, src, &top.registry),
+            dst,
+        };
+        let report = graph::run(self, &mut plan, &runner).await?;
+        Ok(report.into())
+    }
+}
+
+/// The jobs of a copy to a registry.
+struct CopyJobs<'a> {
+    client: &'a Client,
+    source: PullSource<'a>,
+    dst: &'a Reference,
+}
+
+impl JobRunner for CopyJobs<'_> {
+    async fn fetch_manifest(&self, descriptor: Descriptor) -> Result<RawManifest, Error> {
+        self.source.manifest(&descriptor).await
     }
 
-    /// Copies the blobs of one image manifest, in parallel.
-    async fn copy_image(
-        &self,
-        src: &Reference,
-        dst: &Reference,
-        raw: &RawManifest,
-        report: &mut CopyReport,
-    ) -> Result<(), Error> {
-        let Some(image) = raw.manifest().as_image() else {
-            return Ok(());
+    async fn blob(&self, job: BlobJob) -> Result<BlobOutcome, Error> {
+        let BlobJob { descriptor, action } = job;
+        let mount_from = match &action {
+            BlobAction::Skip => return Ok(BlobOutcome::Skipped),
+            BlobAction::Mount { from } => Some(from.as_str()),
+            BlobAction::Stream => None,
         };
-        let mut seen = HashSet::new();
-        let blobs: Vec<Descriptor> = std::iter::once(&image.config)
-            .chain(image.layers.iter())
-            .filter(|d| d.urls.is_empty() || !d.media_type.contains("foreign"))
-            .filter(|d| seen.insert(d.digest))
-            .cloned()
-            .collect();
-        let same_registry = self.registry(src.domain()) == self.registry(dst.domain());
-        let jobs = blobs.iter().map(|d| async move {
-            let _permit = self.semaphore().acquire_owned().await;
-            let outcome = self.copy_blob(src, dst, d, same_registry).await?;
-            Ok::<_, Error>((outcome, d.size))
-        });
-        for (outcome, size) in try_join_all(jobs).await? {
-            match outcome {
-                PushOutcome::Uploaded => {
-                    report.blobs_uploaded += 1;
-                    report.bytes_uploaded += size;
-                }
-                PushOutcome::Mounted => report.blobs_mounted += 1,
-                _ => report.blobs_existing += 1,
-            }
+        // What the destination has, or can mount, moves no byte.
+        let (digest, size) = (&descriptor.digest, descriptor.size);
+        match self
+            .client
+            .skip_blob(self.dst, digest, size, mount_from)
+            .await?
+        {
+            PushOutcome::Exists => Ok(BlobOutcome::Skipped),
+            PushOutcome::Mounted => Ok(BlobOutcome::Mounted),
+            _ => self.stream(&descriptor).await,
         }
+    }
+
+    async fn put_manifest(&self, job: PutJob) -> Result<(), Error> {
+        let target = graph::put_target(self.dst, &job)?;
+        self.client.put_manifest(&target, &job.manifest).await?;
         Ok(())
     }
+}
 
-    async fn copy_blob(
-        &self,
-        src: &Reference,
-        dst: &Reference,
-        d: &Descriptor,
-        same_registry: bool,
-    ) -> Result<PushOutcome, Error> {
-        // Skip what the destination has; within a registry, mount.
-        let mount_from = (same_registry && src.path() != dst.path()).then(|| src.path());
-        let skipped = self.skip_blob(dst, &d.digest, d.size, mount_from).await?;
-        if skipped != PushOutcome::NotMounted {
-            return Ok(skipped);
-        }
-        // Stream the bytes from the source straight into the upload.
+impl CopyJobs<'_> {
+    /// Streams a blob from the source straight into an upload.
+    async fn stream(&self, descriptor: &Descriptor) -> Result<BlobOutcome, Error> {
         let (mut writer, reader) = tokio::io::duplex(1 << 20);
-        let mut source = ReaderSource::new(reader);
         let pull = async {
-            let r = self
-                .pull_blob(src, &d.digest, Some(d.size), &mut writer)
-                .await;
+            let pulled = self.source.blob_into(descriptor, &mut writer).await;
             drop(writer);
-            r
+            pulled
         };
-        let push = self.push_blob_with(dst, &d.digest, d.size, &mut source, None, false);
+        // The reader goes when the upload ends, so a refused upload ends
+        // the download too (its writes fail) instead of filling the pipe.
+        let push = async {
+            let mut source = ReaderSource::new(reader);
+            let (digest, size) = (&descriptor.digest, descriptor.size);
+            self.client
+                .push_blob_with(self.dst, digest, size, &mut source, None, false)
+                .await
+        };
         let (pulled, pushed) = futures_util::future::join(pull, push).await;
-        // A failed pull is the cause of a failed push: report it first.
-        pulled?;
-        pushed
-    }
-}
-
-/// A reference helper: the same repository at a digest only.
-trait DigestOnly {
-    fn without_tag_keep_digest(&self) -> Reference;
-}
-
-impl DigestOnly for Reference {
-    fn without_tag_keep_digest(&self) -> Reference {
-        match self.digest() {
-            Some(d) => self.without_tag_or_digest().with_digest(*d),
-            None => self.clone(),
+        match (pulled, pushed) {
+            // The upload failed first; the download only lost its reader.
+            (Err(Error::Sink(_)), Err(pushed)) => Err(pushed),
+            // A failed download is the cause of a failed upload.
+            (Err(pulled), _) => Err(pulled),
+            (Ok(_), pushed) => match pushed? {
+                PushOutcome::Exists => Ok(BlobOutcome::Skipped),
+                PushOutcome::Mounted => Ok(BlobOutcome::Mounted),
+                _ => Ok(BlobOutcome::Streamed(descriptor.size)),
+            },
         }
     }
 }

@@ -1,6 +1,10 @@
 //! OCI image layouts on disk (`oci-layout`, `index.json`,
 //! `blobs/<alg>/<hex>`), as `skopeo copy ... oci:DIR:TAG` writes and reads
-//! them: pull an image into one, push one to a registry.
+//! them: pull an image graph into one, push one to a registry. Both run
+//! the core's [`GraphPlan`] (every manifest and blob once, by its own
+//! digest algorithm; children before their index); downloads wait in
+//! `.ocireg-partial/` until they verify, so every file under `blobs/` is
+//! whole.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ocireg::Error> {
@@ -15,12 +19,17 @@
 
 use std::path::{Path, PathBuf};
 
-use ocireg_core::digest::Digest;
+use ocireg_core::digest::{Digest, Verifier};
 use ocireg_core::manifest::{media_type, Descriptor, ImageIndex, Manifest, RawManifest};
+use ocireg_core::ops::PushOutcome;
+use ocireg_core::plan::{
+    BlobAction, BlobJob, BlobOutcome, Destination, GraphOptions, GraphPlan, PutJob,
+};
 use ocireg_core::platform::Platform;
 use ocireg_core::Reference;
 use serde_json::json;
 
+use crate::graph::{self, JobRunner, PullSource};
 use crate::source::FileSource;
 use crate::{Client, Error};
 
@@ -63,9 +72,17 @@ pub struct PulledLayout {
     pub blobs: usize,
 }
 
-/// Pulls `reference` into an OCI layout at `dir` (created if needed):
-/// every platform of an index, or only `platform`. `index.json` names it
-/// by the reference's tag.
+/// Where downloads wait until they verify: outside `blobs/`, so that
+/// every file under `blobs/` is always a whole, verified blob.
+const PARTIAL_DIR: &str = ".ocireg-partial";
+
+/// Pulls `reference` into an OCI layout at `dir` (created if needed): the
+/// whole graph (indexes to any depth), or only the image for `platform`.
+/// `index.json` names it by the reference's tag. Every manifest and blob
+/// lands at `blobs/<its algorithm>/<hex>`; a blob file already there that
+/// verifies is kept. The manifests and blobs come from the registry that
+/// served the top manifest (a Docker Hub mirror, say), falling back per
+/// request to the later candidates.
 pub async fn pull(
     client: &Client,
     reference: &Reference,
@@ -75,74 +92,130 @@ pub async fn pull(
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(file_err(dir))?;
-    let top = match platform {
-        Some(p) => client.resolve(reference, p).await?.manifest,
-        None => client.get_manifest(reference).await?.manifest,
-    };
-    let mut blobs = 0;
-    let images: Vec<RawManifest> = match top.manifest().as_index() {
-        Some(index) => {
-            let mut out = Vec::new();
-            for child in &index.manifests {
-                let child_ref = reference.without_tag_or_digest().with_digest(child.digest);
-                let raw = client.get_manifest(&child_ref).await?.manifest;
-                write_blob_bytes(dir, &raw.digest(), raw.bytes()).await?;
-                out.push(raw);
-            }
-            out
+    let (top, serving, algorithm) = match platform {
+        Some(p) => {
+            let resolved = client.resolve(reference, p).await?;
+            // The image is addressed as the index lists it.
+            let listed = resolved.descriptor.map(|d| d.digest.algorithm());
+            let algorithm = listed.unwrap_or(graph::root_algorithm(&[reference]));
+            (resolved.manifest, resolved.registry, algorithm)
         }
-        None => vec![top.clone()],
+        None => {
+            let fetched = client.get_manifest(reference).await?;
+            let algorithm = graph::root_algorithm(&[reference]);
+            (fetched.manifest, fetched.registry, algorithm)
+        }
     };
-    // Every blob once, several at a time (the client's transfer limit).
-    let mut seen = std::collections::HashSet::new();
-    let wanted: Vec<Descriptor> = images
-        .iter()
-        .filter_map(|i| i.manifest().as_image())
-        .flat_map(|m| std::iter::once(&m.config).chain(m.layers.iter()))
-        .filter(|d| seen.insert(d.digest))
-        .cloned()
-        .collect();
-    let jobs = wanted.iter().map(|d| async move {
-        let path = blob_path(dir, &d.digest);
-        // A blob file from an earlier pull is kept only if it verifies.
-        let size_ok = tokio::fs::metadata(&path)
-            .await
-            .is_ok_and(|md| md.len() == d.size);
-        if size_ok
-            && crate::client::hash_file(&path)
-                .await
-                .is_ok_and(|(digest, _)| digest == d.digest)
+    let options = GraphOptions::new(Destination::Layout).root_algorithm(algorithm);
+    let tag = reference.tag().map(str::to_string);
+    let mut plan = GraphPlan::new(top, tag, options)?;
+    for digest in blob_files(dir).await? {
+        plan.destination_has(digest);
+    }
+    let runner = LayoutPull {
+        source: PullSource::new(client, reference, &serving),
+        dir,
+    };
+    let report = graph::run(client, &mut plan, &runner).await?;
+    // Empty unless a download failed (then it resumes next time).
+    let _ = tokio::fs::remove_dir(dir.join(PARTIAL_DIR)).await;
+    Ok(PulledLayout {
+        digest: report.root,
+        blobs: report.streamed.count,
+    })
+}
+
+/// The digests of the blob files a layout has (not verified).
+async fn blob_files(dir: &Path) -> Result<Vec<Digest>, Error> {
+    let mut out = Vec::new();
+    let blobs = dir.join("blobs");
+    let mut algorithms = match tokio::fs::read_dir(&blobs).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(file_err(&blobs)(e)),
+    };
+    while let Some(algorithm) = algorithms.next_entry().await.map_err(file_err(&blobs))? {
+        let path = algorithm.path();
+        let Ok(mut files) = tokio::fs::read_dir(&path).await else {
+            continue;
+        };
+        while let Some(file) = files.next_entry().await.map_err(file_err(&path))? {
+            let name = format!(
+                "{}:{}",
+                algorithm.file_name().to_string_lossy(),
+                file.file_name().to_string_lossy()
+            );
+            out.extend(Digest::parse(&name).ok());
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the file at `path` is the blob `descriptor` names: its size,
+/// then its digest.
+async fn file_verifies(path: &Path, descriptor: &Descriptor) -> bool {
+    let sized = tokio::fs::metadata(path)
+        .await
+        .is_ok_and(|m| m.len() == descriptor.size);
+    if !sized {
+        return false;
+    }
+    let mut verifier = Verifier::with_size(descriptor.digest, descriptor.size);
+    let read = crate::client::read_file_into(path, |bytes| verifier.update(bytes)).await;
+    read.is_ok() && verifier.finish().is_ok()
+}
+
+/// The jobs of a pull into a layout.
+struct LayoutPull<'a> {
+    source: PullSource<'a>,
+    dir: &'a Path,
+}
+
+impl JobRunner for LayoutPull<'_> {
+    async fn fetch_manifest(&self, descriptor: Descriptor) -> Result<RawManifest, Error> {
+        // A manifest file from an earlier pull saves a request.
+        match read_manifest_blob(self.dir, &descriptor).await {
+            Ok(manifest) => Ok(manifest),
+            Err(_) => self.source.manifest(&descriptor).await,
+        }
+    }
+
+    async fn blob(&self, job: BlobJob) -> Result<BlobOutcome, Error> {
+        let descriptor = &job.descriptor;
+        let path = blob_path(self.dir, &descriptor.digest);
+        // `Skip`: the file was there when the pull began; keep it if it
+        // is the blob.
+        if job.action == BlobAction::Skip && file_verifies(&path, descriptor).await {
+            return Ok(BlobOutcome::Skipped);
+        }
+        let partial_dir = self.dir.join(PARTIAL_DIR);
+        for parent in [path.parent(), Some(partial_dir.as_path())]
+            .into_iter()
+            .flatten()
         {
-            return Ok::<_, Error>(false);
-        }
-        if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent)
                 .await
                 .map_err(file_err(parent))?;
         }
-        let _permit = client.semaphore().acquire_owned().await;
-        client
-            .pull_blob_to_file(reference, &d.digest, Some(d.size), &path)
+        let digest = &descriptor.digest;
+        let partial = partial_dir.join(format!("{}-{}", digest.algorithm().as_str(), digest.hex()));
+        self.source
+            .blob_to_file(descriptor, &path, &partial)
             .await?;
-        Ok(true)
-    });
-    blobs += futures_util::future::try_join_all(jobs)
-        .await?
-        .into_iter()
-        .filter(|&pulled| pulled)
-        .count();
-    write_blob_bytes(dir, &top.digest(), top.bytes()).await?;
-    let mut descriptor = top.descriptor();
-    if let Some(tag) = reference.tag() {
-        descriptor
-            .annotations
-            .insert(REF_NAME.to_string(), tag.to_string());
+        Ok(BlobOutcome::Streamed(descriptor.size))
     }
-    write_index(dir, descriptor).await?;
-    Ok(PulledLayout {
-        digest: top.digest(),
-        blobs,
-    })
+
+    async fn put_manifest(&self, job: PutJob) -> Result<(), Error> {
+        write_blob_bytes(self.dir, &job.digest, job.manifest.bytes()).await?;
+        if job.root {
+            let mut entry = job.descriptor();
+            if let Some(tag) = &job.tag {
+                entry.annotations.insert(REF_NAME.to_string(), tag.clone());
+            }
+            write_index(self.dir, entry).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Adds (or replaces, by ref name) an entry of `index.json`.
@@ -182,8 +255,20 @@ async fn read_index(dir: &Path) -> Result<ImageIndex, Error> {
     }
 }
 
+/// Reads the manifest `d` names from the layout, checking its size before
+/// reading it (and so never reading more than the descriptor says, nor a
+/// file over the manifest limit) and its digest after.
 async fn read_manifest_blob(dir: &Path, d: &Descriptor) -> Result<RawManifest, Error> {
     let path = blob_path(dir, &d.digest);
+    let len = tokio::fs::metadata(&path)
+        .await
+        .map_err(file_err(&path))?
+        .len();
+    if len != d.size || len > ocireg_core::ops::MANIFEST_LIMIT {
+        let message = format!("{len} bytes, but {} is {} bytes", d.digest, d.size);
+        let invalid = std::io::Error::new(std::io::ErrorKind::InvalidData, message);
+        return Err(file_err(&path)(invalid));
+    }
     let bytes = tokio::fs::read(&path).await.map_err(file_err(&path))?;
     let raw = RawManifest::from_bytes(bytes, Some(&d.media_type))?;
     raw.verify(d.digest)
@@ -191,11 +276,12 @@ async fn read_manifest_blob(dir: &Path, d: &Descriptor) -> Result<RawManifest, E
     Ok(raw)
 }
 
-/// Pushes the image of an OCI layout named `name` (the
+/// Pushes the image graph of an OCI layout named `name` (the
 /// `org.opencontainers.image.ref.name` of an `index.json` entry; `None`
-/// when there is a single entry) to `reference`. Blobs the registry has
-/// are skipped; the rest stream from disk. Returns the pushed top
-/// manifest's digest.
+/// when there is a single entry) to `reference`. Manifests are read from
+/// the layout and verified; blobs the registry has are skipped, the rest
+/// stream from disk; children are put before their index. Returns the
+/// pushed top manifest's digest.
 pub async fn push(
     client: &Client,
     dir: &Path,
@@ -220,42 +306,53 @@ pub async fn push(
                 None => format!("{} images: name one", index.manifests.len()),
             },
         ),
-    })?
-    .clone();
-    let top = read_manifest_blob(dir, &entry).await?;
-    let children: Vec<RawManifest> = match top.manifest().as_index() {
-        Some(i) => {
-            let mut v = Vec::new();
-            for d in &i.manifests {
-                v.push(read_manifest_blob(dir, d).await?);
-            }
-            v
-        }
-        None => Vec::new(),
+    })?;
+    let top = read_manifest_blob(dir, entry).await?;
+    let options =
+        GraphOptions::new(Destination::OtherRegistry).root_algorithm(entry.digest.algorithm());
+    let tag = reference.tag().map(str::to_string);
+    let mut plan = GraphPlan::new(top, tag, options)?;
+    graph::check_destination_digest(reference, &plan)?;
+    let runner = LayoutPush {
+        client,
+        dir,
+        reference,
     };
-    let mut seen = std::collections::HashSet::new();
-    let blobs: Vec<Descriptor> = children
-        .iter()
-        .chain(std::iter::once(&top))
-        .filter_map(|i| i.manifest().as_image())
-        .flat_map(|m| std::iter::once(&m.config).chain(m.layers.iter()))
-        .filter(|d| seen.insert(d.digest))
-        .cloned()
-        .collect();
-    let jobs = blobs.iter().map(|d| async move {
-        let _permit = client.semaphore().acquire_owned().await;
-        let mut source = FileSource(blob_path(dir, &d.digest));
-        client
-            .push_blob(reference, &d.digest, d.size, &mut source, None)
-            .await
-    });
-    futures_util::future::try_join_all(jobs).await?;
-    for child in &children {
-        let at = reference
-            .without_tag_or_digest()
-            .with_digest(child.digest());
-        client.put_manifest(&at, child).await?;
+    Ok(graph::run(client, &mut plan, &runner).await?.root)
+}
+
+/// The jobs of a push from a layout.
+struct LayoutPush<'a> {
+    client: &'a Client,
+    dir: &'a Path,
+    reference: &'a Reference,
+}
+
+impl JobRunner for LayoutPush<'_> {
+    async fn fetch_manifest(&self, descriptor: Descriptor) -> Result<RawManifest, Error> {
+        read_manifest_blob(self.dir, &descriptor).await
     }
-    client.put_manifest(reference, &top).await?;
-    Ok(top.digest())
+
+    async fn blob(&self, job: BlobJob) -> Result<BlobOutcome, Error> {
+        let Descriptor { digest, size, .. } = job.descriptor;
+        if job.action == BlobAction::Skip {
+            return Ok(BlobOutcome::Skipped);
+        }
+        let mut source = FileSource(blob_path(self.dir, &digest));
+        let pushed = self
+            .client
+            .push_blob(self.reference, &digest, size, &mut source, None)
+            .await?;
+        Ok(match pushed {
+            PushOutcome::Exists => BlobOutcome::Skipped,
+            PushOutcome::Mounted => BlobOutcome::Mounted,
+            _ => BlobOutcome::Streamed(size),
+        })
+    }
+
+    async fn put_manifest(&self, job: PutJob) -> Result<(), Error> {
+        let target = graph::put_target(self.reference, &job)?;
+        self.client.put_manifest(&target, &job.manifest).await?;
+        Ok(())
+    }
 }

@@ -30,6 +30,7 @@ mod client;
 mod copy;
 pub mod docker_config;
 mod error;
+mod graph;
 pub mod layout;
 pub mod source;
 mod transport;

@@ -318,15 +318,11 @@ async fn copy_within_a_token_registry_mounts_across_repositories() {
     }
 }
 
-/// BUG: a copy between two registries fails before moving a byte.
-/// `Client::copy_blob` (crates/ocireg/src/copy.rs:169) first asks
-/// `skip_blob`, a `BlobPush` with `check_exists().mount_only()` and, across
-/// registries, no `mount_from`. After the HEAD's 404, `BlobPush::advance`
-/// (crates/ocireg-core/src/ops/blob_push.rs:378) calls `mount_or_start`,
-/// which without a mount source opens an upload session
-/// (blob_push.rs:226) instead of stopping with `NotMounted`; the
-/// monolithic PUT that follows needs a source the drive loop was not
-/// given: "no blob source for an upload".
+/// Across registries every blob is streamed once: the existence check
+/// (`BlobPush` with `check_exists().mount_only()` and no mount source)
+/// stops with `NotMounted` after the HEAD's 404 instead of opening an
+/// upload, then the bytes go from the source straight into the upload.
+/// A second copy finds every blob in place.
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_across_registries_uploads_once_then_finds_blobs() {
     let plain = Registry::start(Auth::None).unwrap();
@@ -373,8 +369,7 @@ async fn copy_across_registries_uploads_once_then_finds_blobs() {
     }
 }
 
-/// The same bug without auth on either side: the error is the client's
-/// own ("no blob source for an upload"), not the registry's.
+/// The same across two registries without auth.
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_between_two_registries_without_auth() {
     let a = Registry::start(Auth::None).unwrap();
