@@ -138,7 +138,7 @@ impl Client {
             .filter(|d| seen.insert(d.digest))
             .cloned()
             .collect();
-        let same_registry = self.registry(src.domain()) == self.registry(dst.domain());
+        let same_registry = self.registry(src.domain())? == self.registry(dst.domain())?;
         let jobs = blobs.iter().map(|d| async move {
             let _permit = self.semaphore().acquire_owned().await;
             let outcome = self.copy_blob(src, dst, d, same_registry).await?;
@@ -165,7 +165,8 @@ impl Client {
         same_registry: bool,
     ) -> Result<PushOutcome, Error> {
         // Skip what the destination has; within a registry, mount.
-        let mount_from = (same_registry && src.path() != dst.path()).then(|| src.path());
+        let from = src.repository();
+        let mount_from = (same_registry && src.path() != dst.path()).then_some(&from);
         let skipped = self.skip_blob(dst, &d.digest, d.size, mount_from).await?;
         if skipped != PushOutcome::NotMounted {
             return Ok(skipped);
