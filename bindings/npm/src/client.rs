@@ -6,6 +6,7 @@ use std::cell::Cell;
 
 use js_sys::{Function, Promise, Uint8Array};
 use ocireg_core::manifest::RawManifest;
+use ocireg_core::Repository;
 use ocireg_wasm::{
     BlobSource, Client, Credentials, Digest, Error, JsChunks, Platform, PushOptions, PushOutcome,
     Resolved,
@@ -29,6 +30,13 @@ fn js(e: Error) -> JsValue {
     errors::to_js(&e)
 }
 
+/// A repository path, checked against the reference grammar before any
+/// request is built from it (`a/../b`, `x?y` and `App` are refused).
+fn repo(s: &str) -> Result<Repository, JsValue> {
+    s.parse::<Repository>()
+        .map_err(|e| invalid(format!("repository {s:?}: {e}")))
+}
+
 fn digest(s: &str) -> Result<Digest, JsValue> {
     Digest::parse(s).map_err(|e| invalid(format!("digest {s:?}: {e}")))
 }
@@ -37,7 +45,7 @@ fn digest(s: &str) -> Result<Digest, JsValue> {
 /// default `linux/amd64`), through the index if there is one.
 async fn resolve(
     c: &Client,
-    repository: &str,
+    repository: &Repository,
     reference: &str,
     platform: Option<String>,
 ) -> Result<Resolved, JsValue> {
@@ -168,7 +176,11 @@ impl RegistryClient {
     ) -> Result<JsValue, JsValue> {
         check_poisoned()?;
         let n = page_size(&options.unwrap_or(JsValue::UNDEFINED))?;
-        Ok(iterator(self.inner.clone(), Listing::Tags(repository), n))
+        Ok(iterator(
+            self.inner.clone(),
+            Listing::Tags(repo(&repository)?),
+            n,
+        ))
     }
 
     /// `listRepositories(): Promise<string[]>`.
@@ -182,7 +194,7 @@ impl RegistryClient {
     #[wasm_bindgen(js_name = listTags, unchecked_return_type = "Promise<string[]>")]
     pub fn list_tags(&self, repository: String) -> Promise {
         let c = self.inner.clone();
-        spawn(async move { to_js(&c.tags(&repository).await.map_err(js)?) })
+        spawn(async move { to_js(&c.tags(&repo(&repository)?).await.map_err(js)?) })
     }
 
     /// `catalogPage(options?): Promise<Page>`.
@@ -219,7 +231,7 @@ impl RegistryClient {
             let (n, next) = parsed?;
             let page = match &repository {
                 None => c.catalog_page(n, next.as_ref()).await,
-                Some(r) => c.tags_page(r, n, next.as_ref()).await,
+                Some(r) => c.tags_page(&repo(r)?, n, next.as_ref()).await,
             }
             .map_err(js)?;
             #[derive(Serialize)]
@@ -239,7 +251,10 @@ impl RegistryClient {
     pub fn get_manifest(&self, repository: String, reference: String) -> Promise {
         let c = self.inner.clone();
         spawn(async move {
-            let fetched = c.get_manifest(&repository, &reference).await.map_err(js)?;
+            let fetched = c
+                .get_manifest(&repo(&repository)?, &reference)
+                .await
+                .map_err(js)?;
             manifest_js(&fetched.manifest)
         })
     }
@@ -249,7 +264,10 @@ impl RegistryClient {
     pub fn head_manifest(&self, repository: String, reference: String) -> Promise {
         let c = self.inner.clone();
         spawn(async move {
-            let head = c.head_manifest(&repository, &reference).await.map_err(js)?;
+            let head = c
+                .head_manifest(&repo(&repository)?, &reference)
+                .await
+                .map_err(js)?;
             #[derive(Serialize)]
             #[serde(rename_all = "camelCase")]
             struct HeadJs {
@@ -275,7 +293,7 @@ impl RegistryClient {
     ) -> Promise {
         let c = self.inner.clone();
         spawn(async move {
-            let resolved = self::resolve(&c, &repository, &reference, platform).await?;
+            let resolved = self::resolve(&c, &repo(&repository)?, &reference, platform).await?;
             let out = manifest_js(&resolved.manifest)?;
             if let Some(index) = &resolved.index {
                 js_sys::Reflect::set(
@@ -306,14 +324,17 @@ impl RegistryClient {
     ) -> Promise {
         let c = self.inner.clone();
         spawn(async move {
-            let resolved = self::resolve(&c, &repository, &reference, platform).await?;
+            let resolved = self::resolve(&c, &repo(&repository)?, &reference, platform).await?;
             let config = resolved
                 .manifest
                 .manifest()
                 .config()
                 .cloned()
                 .ok_or_else(|| invalid("this manifest has no config"))?;
-            let bytes = c.pull_blob_bytes(&repository, &config).await.map_err(js)?;
+            let bytes = c
+                .pull_blob_bytes(&repo(&repository)?, &config)
+                .await
+                .map_err(js)?;
             // Verified bytes, handed over as they are: a config that is
             // not UTF-8 JSON is refused with a code, not patched.
             let not_json =
@@ -346,7 +367,12 @@ impl RegistryClient {
         };
         spawn(async move {
             let put = c
-                .put_manifest_bytes(&repository, &reference, body?, media_type.as_deref())
+                .put_manifest_bytes(
+                    &repo(&repository)?,
+                    &reference,
+                    body?,
+                    media_type.as_deref(),
+                )
                 .await
                 .map_err(js)?;
             #[derive(Serialize)]
@@ -368,7 +394,7 @@ impl RegistryClient {
         let c = self.inner.clone();
         spawn(async move {
             let d = c
-                .delete_manifest(&repository, &reference)
+                .delete_manifest(&repo(&repository)?, &reference)
                 .await
                 .map_err(js)?;
             Ok(d.to_string().into())
@@ -381,7 +407,7 @@ impl RegistryClient {
         let c = self.inner.clone();
         spawn(async move {
             let d = self::digest(&digest)?;
-            let size = c.head_blob(&repository, &d).await.map_err(js)?;
+            let size = c.head_blob(&repo(&repository)?, &d).await.map_err(js)?;
             Ok(size.map_or(JsValue::NULL, |s| (s as f64).into()))
         })
     }
@@ -406,7 +432,7 @@ impl RegistryClient {
             let report = progress(on_progress, size);
             let mut sink = JsChunks::new();
             c.pull_blob(
-                &repository,
+                &repo(&repository)?,
                 &d,
                 size.map(|s| s as u64),
                 &mut sink,
@@ -441,7 +467,7 @@ impl RegistryClient {
                 push = push.digest(digest(&d)?);
             }
             if let Some(from) = o.string("mountFrom")? {
-                push = push.mount_from(from);
+                push = push.mount_from(repo(&from)?);
             }
             if let Some(n) = o.number("chunkSize")? {
                 push = push.chunk_size(n as u64);
@@ -453,7 +479,7 @@ impl RegistryClient {
             let report = progress(on_progress, Some(source.len() as f64));
             let (d, outcome) = c
                 .push_blob(
-                    &repository,
+                    &repo(&repository)?,
                     &source,
                     &push,
                     report.as_ref().map(|p| p as &dyn Fn(u64)),
@@ -480,7 +506,10 @@ impl RegistryClient {
         let c = self.inner.clone();
         spawn(async move {
             let d = self::digest(&digest)?;
-            let outcome = c.mount_blob(&repository, &d, &from).await.map_err(js)?;
+            let outcome = c
+                .mount_blob(&repo(&repository)?, &d, &repo(&from)?)
+                .await
+                .map_err(js)?;
             Ok(outcome_name(outcome).into())
         })
     }
@@ -491,7 +520,7 @@ impl RegistryClient {
         let c = self.inner.clone();
         spawn(async move {
             let d = self::digest(&digest)?;
-            c.delete_blob(&repository, &d).await.map_err(js)?;
+            c.delete_blob(&repo(&repository)?, &d).await.map_err(js)?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -513,7 +542,7 @@ impl RegistryClient {
             let d = self::digest(&digest)?;
             let artifact_type = artifact_type?;
             let index = c
-                .referrers(&repository, &d, artifact_type.as_deref())
+                .referrers(&repo(&repository)?, &d, artifact_type.as_deref())
                 .await
                 .map_err(js)?;
             to_js(&index.manifests)
@@ -524,7 +553,13 @@ impl RegistryClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<ImageSummary>")]
     pub fn summary(&self, repository: String, reference: String) -> Promise {
         let c = self.inner.clone();
-        spawn(async move { to_js(&c.summary(&repository, &reference).await.map_err(js)?) })
+        spawn(async move {
+            to_js(
+                &c.summary(&repo(&repository)?, &reference)
+                    .await
+                    .map_err(js)?,
+            )
+        })
     }
 }
 

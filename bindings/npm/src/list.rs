@@ -42,7 +42,7 @@ extern "C" {
 #[derive(Clone)]
 pub(crate) enum Listing {
     Catalog,
-    Tags(String),
+    Tags(ocireg_core::Repository),
 }
 
 struct State {

@@ -157,6 +157,16 @@ pub enum Error {
     },
 }
 
+impl From<crate::reference::ReferenceError> for Error {
+    /// A malformed reference or repository name is invalid input.
+    fn from(e: crate::reference::ReferenceError) -> Error {
+        Error::InvalidInput {
+            what: "reference",
+            message: e.to_string(),
+        }
+    }
+}
+
 fn registry_codes(errors: &ErrorBody) -> String {
     if errors.errors.is_empty() {
         String::new()

@@ -67,7 +67,7 @@ pub mod summary;
 
 pub use digest::{Algorithm, Digest, DigestError, Hasher, Verifier, VerifyError};
 pub use error::Error;
-pub use reference::{Reference, ReferenceError, ReferenceErrorKind};
+pub use reference::{Reference, ReferenceError, ReferenceErrorKind, Repository};
 
 /// The `http` crate, whose request and response types the core speaks.
 pub use http;

@@ -11,13 +11,13 @@
 //! use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
 //!
 //! let config = RegistryConfig::default();
-//! let local = Registry::for_domain("localhost:5000", &config);
+//! let local = Registry::for_domain("localhost:5000", &config).unwrap();
 //! assert_eq!(local.base_url().as_str(), "http://localhost:5000/");
-//! let hub = Registry::for_domain("docker.io", &config);
+//! let hub = Registry::for_domain("docker.io", &config).unwrap();
 //! assert_eq!(hub.base_url().as_str(), "https://registry-1.docker.io/");
 //!
 //! let config = RegistryConfig::default().with_insecure("registry.lan:5000");
-//! assert_eq!(Registry::for_domain("registry.lan:5000", &config).scheme(), Scheme::Http);
+//! assert_eq!(Registry::for_domain("registry.lan:5000", &config).unwrap().scheme(), Scheme::Http);
 //! ```
 
 use std::fmt;
@@ -25,7 +25,8 @@ use std::net::IpAddr;
 
 use url::Url;
 
-use crate::reference::{registry_host, DOCKER_HUB_DOMAIN};
+use crate::error::Error;
+use crate::reference::{grammar, registry_host, DOCKER_HUB_DOMAIN};
 
 /// HTTP or HTTPS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,6 +54,7 @@ pub struct RegistryConfig {
     insecure: Vec<String>,
     unverified_tls: Vec<String>,
     mirrors: Vec<Url>,
+    mirror_registries: Vec<Registry>,
 }
 
 impl RegistryConfig {
@@ -79,10 +81,47 @@ impl RegistryConfig {
     }
 
     /// Adds a Docker Hub mirror (`https://mirror.example.com`), tried in
-    /// the order added before Docker Hub itself.
-    pub fn with_mirror(mut self, url: Url) -> Self {
+    /// the order added before Docker Hub itself. Like docker, a mirror is
+    /// an origin: a URL with a path, query, fragment or user info, or a
+    /// scheme other than http and https, is an [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// use ocireg_core::registry::RegistryConfig;
+    ///
+    /// let ok = RegistryConfig::default().with_mirror("https://mirror.gcr.io".parse().unwrap());
+    /// assert!(ok.is_ok());
+    /// let path = RegistryConfig::default().with_mirror("https://m.example/hub".parse().unwrap());
+    /// assert!(path.is_err());
+    /// ```
+    pub fn with_mirror(mut self, url: Url) -> Result<Self, Error> {
+        let invalid = |why: &str| Error::InvalidInput {
+            what: "registry mirror",
+            message: format!("{url}: {why}"),
+        };
+        let scheme = match url.scheme() {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            _ => return Err(invalid("the scheme is neither http nor https")),
+        };
+        if url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(invalid(
+                "a mirror is an origin: no path, query or user info",
+            ));
+        }
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(invalid("no host")),
+        };
+        let registry = Registry::new(scheme, host)?;
         self.mirrors.push(url);
-        self
+        self.mirror_registries.push(registry);
+        Ok(self)
     }
 
     /// The configured Docker Hub mirrors.
@@ -127,53 +166,61 @@ pub fn is_loopback(host: &str) -> bool {
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// One registry endpoint: scheme and `host[:port]`.
+/// One registry endpoint: scheme and `host[:port]`, always a valid URL
+/// origin (the constructors refuse anything else).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Registry {
     scheme: Scheme,
     host: String,
+    base: Url,
 }
 
 impl Registry {
     /// The endpoint serving a reference domain (`docker.io`,
-    /// `localhost:5000`, `[::1]:5000`).
-    pub fn for_domain(domain: &str, config: &RegistryConfig) -> Registry {
+    /// `localhost:5000`, `[::1]:5000`), with the scheme `config` gives it.
+    /// Fails on a string that is not a domain with an optional port.
+    pub fn for_domain(domain: &str, config: &RegistryConfig) -> Result<Registry, Error> {
         let host = registry_host(domain).to_ascii_lowercase();
-        Registry {
-            scheme: config.scheme_for(&host),
-            host,
-        }
+        Registry::new(config.scheme_for(&host), host)
     }
 
-    /// An endpoint with an explicit scheme.
-    pub fn new(scheme: Scheme, host: impl Into<String>) -> Registry {
-        Registry {
-            scheme,
-            host: host.into().to_ascii_lowercase(),
+    /// An endpoint with an explicit scheme. `host` is a domain or address
+    /// with an optional port, as in a reference (`ghcr.io`,
+    /// `localhost:5000`, `[::1]:5000`); anything else (a path, a query,
+    /// user info, a host a URL cannot carry) is an
+    /// [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// use ocireg_core::registry::{Registry, Scheme};
+    ///
+    /// let r = Registry::new(Scheme::Https, "GHCR.io").unwrap();
+    /// assert_eq!(r.base_url().as_str(), "https://ghcr.io/");
+    /// assert!(Registry::new(Scheme::Https, "evil.com/x?").is_err());
+    /// assert!(Registry::new(Scheme::Https, "999.999.999.999:5000").is_err());
+    /// ```
+    pub fn new(scheme: Scheme, host: impl Into<String>) -> Result<Registry, Error> {
+        let host = host.into().to_ascii_lowercase();
+        let invalid = |why: &str| Error::InvalidInput {
+            what: "registry host",
+            message: format!("{host:?}: {why}"),
+        };
+        if !grammar::is_domain(&host) {
+            return Err(invalid("not a domain or address with an optional port"));
         }
+        let base = Url::parse(&format!("{}://{host}/", scheme.as_str()))
+            .map_err(|e| invalid(&e.to_string()))?;
+        Ok(Registry { scheme, host, base })
     }
 
     /// The endpoints to try for a domain, in order: for Docker Hub the
     /// configured mirrors then Docker Hub; for any other domain, itself.
-    pub fn candidates(domain: &str, config: &RegistryConfig) -> Vec<Registry> {
+    pub fn candidates(domain: &str, config: &RegistryConfig) -> Result<Vec<Registry>, Error> {
         let mut out = Vec::new();
         if domain.is_empty() || domain == DOCKER_HUB_DOMAIN {
-            for m in &config.mirrors {
-                let scheme = if m.scheme() == "http" {
-                    Scheme::Http
-                } else {
-                    Scheme::Https
-                };
-                let host = match (m.host_str(), m.port()) {
-                    (Some(h), Some(p)) => format!("{h}:{p}"),
-                    (Some(h), None) => h.to_string(),
-                    _ => continue,
-                };
-                out.push(Registry::new(scheme, host));
-            }
+            out.extend(config.mirror_registries.iter().cloned());
         }
-        out.push(Registry::for_domain(domain, config));
-        out
+        out.push(Registry::for_domain(domain, config)?);
+        Ok(out)
     }
 
     /// The endpoints to fetch the blobs of a pull from, after `serving`
@@ -185,12 +232,12 @@ impl Registry {
         serving: &Registry,
         domain: &str,
         config: &RegistryConfig,
-    ) -> Vec<Registry> {
-        let mut all = Registry::candidates(domain, config);
-        match all.iter().position(|r| r == serving) {
+    ) -> Result<Vec<Registry>, Error> {
+        let mut all = Registry::candidates(domain, config)?;
+        Ok(match all.iter().position(|r| r == serving) {
             Some(i) => all.split_off(i),
             None => vec![serving.clone()],
-        }
+        })
     }
 
     /// The scheme.
@@ -205,15 +252,12 @@ impl Registry {
 
     /// `scheme://host[:port]/`.
     pub fn base_url(&self) -> Url {
-        // A host that came through the reference grammar or a parsed URL
-        // always makes a valid URL; anything else is refused there.
-        Url::parse(&format!("{}://{}/", self.scheme.as_str(), self.host))
-            .unwrap_or_else(|_| Url::parse("http://invalid.invalid/").expect("static URL"))
+        self.base.clone()
     }
 
     /// Whether a URL points at this registry (same scheme, host and port).
     pub fn is_same_origin(&self, url: &Url) -> bool {
-        same_origin(&self.base_url(), url)
+        same_origin(&self.base, url)
     }
 }
 
@@ -246,7 +290,7 @@ mod tests {
             "[::1]:5000",
         ] {
             assert!(is_loopback(host), "{host}");
-            let r = Registry::for_domain(host, &RegistryConfig::default());
+            let r = Registry::for_domain(host, &RegistryConfig::default()).unwrap();
             assert_eq!(r.scheme(), Scheme::Http, "{host}");
         }
         for host in [
@@ -276,8 +320,11 @@ mod tests {
     fn docker_hub_goes_through_mirrors_first() {
         let c = RegistryConfig::default()
             .with_mirror(Url::parse("https://mirror.gcr.io").unwrap())
-            .with_mirror(Url::parse("http://10.0.0.5:5000/").unwrap());
+            .unwrap()
+            .with_mirror(Url::parse("http://10.0.0.5:5000/").unwrap())
+            .unwrap();
         let hosts: Vec<String> = Registry::candidates("docker.io", &c)
+            .unwrap()
             .iter()
             .map(|r| r.to_string())
             .collect();
@@ -289,12 +336,12 @@ mod tests {
                 "https://registry-1.docker.io"
             ]
         );
-        assert_eq!(Registry::candidates("ghcr.io", &c).len(), 1);
+        assert_eq!(Registry::candidates("ghcr.io", &c).unwrap().len(), 1);
     }
 
     #[test]
     fn ipv6_base_url() {
-        let r = Registry::for_domain("[::1]:5000", &RegistryConfig::default());
+        let r = Registry::for_domain("[::1]:5000", &RegistryConfig::default()).unwrap();
         assert_eq!(r.base_url().as_str(), "http://[::1]:5000/");
         assert!(r.is_same_origin(&Url::parse("http://[::1]:5000/v2/").unwrap()));
         assert!(!r.is_same_origin(&Url::parse("https://[::1]:5000/v2/").unwrap()));

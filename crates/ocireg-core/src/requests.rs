@@ -8,8 +8,8 @@
 //! use ocireg_core::registry::{Registry, Scheme};
 //! use ocireg_core::requests;
 //!
-//! let reg = Registry::new(Scheme::Https, "ghcr.io");
-//! let req = requests::get_manifest(&reg, "o/app", "v1");
+//! let reg = Registry::new(Scheme::Https, "ghcr.io").unwrap();
+//! let req = requests::get_manifest(&reg, &"o/app".parse().unwrap(), "v1");
 //! assert_eq!(req.method(), "GET");
 //! assert_eq!(req.uri(), "https://ghcr.io/v2/o/app/manifests/v1");
 //! assert!(req.headers()["accept"].to_str().unwrap().contains("application/vnd.oci.image.index.v1+json"));
@@ -23,6 +23,7 @@ use crate::auth::scope::Scopes;
 use crate::digest::Digest;
 use crate::manifest::media_type;
 use crate::ops::RequestBody;
+use crate::reference::Repository;
 use crate::registry::Registry;
 
 /// The `Accept` header for manifest requests: every manifest and index
@@ -52,6 +53,10 @@ fn url(registry: &Registry, path: &str, query: &[(&str, &str)]) -> Url {
     u
 }
 
+/// A request to `url`. The URL travels with the request as an extension
+/// (an [`Url`]), which is what the exchange layer and the transports send
+/// to: `http::Uri` refuses some URLs a hostile `Link` or `Location` can
+/// name (over 64 KiB), so the `uri` is set only when it can hold the URL.
 pub(crate) fn build(
     method: Method,
     url: &Url,
@@ -60,14 +65,25 @@ pub(crate) fn build(
 ) -> http::Request<RequestBody> {
     let mut req = http::Request::new(body);
     *req.method_mut() = method;
-    // A `Url` always serializes to a valid URI.
-    *req.uri_mut() = url.as_str().parse().unwrap_or_default();
+    if let Ok(uri) = url.as_str().parse() {
+        *req.uri_mut() = uri;
+    }
+    req.extensions_mut().insert(url.clone());
     for (name, value) in headers {
         if let Ok(v) = HeaderValue::from_str(value) {
             req.headers_mut().append(name.clone(), v);
         }
     }
     req
+}
+
+/// The URL a request is for: the one a builder of this module recorded,
+/// else its `uri` read as an absolute URL.
+pub(crate) fn url_of<B>(req: &http::Request<B>) -> Result<Url, url::ParseError> {
+    match req.extensions().get::<Url>() {
+        Some(url) => Ok(url.clone()),
+        None => Url::parse(&req.uri().to_string()),
+    }
 }
 
 fn get(url: &Url) -> http::Request<RequestBody> {
@@ -96,7 +112,7 @@ pub(crate) fn catalog_url(registry: &Registry, n: Option<u32>, last: Option<&str
 /// `GET /v2/<name>/tags/list?n=&last=`.
 pub fn tags(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     n: Option<u32>,
     last: Option<&str>,
 ) -> http::Request<RequestBody> {
@@ -106,7 +122,7 @@ pub fn tags(
 /// The URL of [`tags`].
 pub(crate) fn tags_url(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     n: Option<u32>,
     last: Option<&str>,
 ) -> Url {
@@ -125,7 +141,7 @@ fn list_url(registry: &Registry, path: &str, n: Option<u32>, last: Option<&str>)
     url(registry, path, &q)
 }
 
-fn manifest_url(registry: &Registry, repository: &str, reference: &str) -> Url {
+fn manifest_url(registry: &Registry, repository: &Repository, reference: &str) -> Url {
     url(
         registry,
         &format!("/v2/{repository}/manifests/{reference}"),
@@ -136,7 +152,7 @@ fn manifest_url(registry: &Registry, repository: &str, reference: &str) -> Url {
 /// `GET /v2/<name>/manifests/<tag or digest>` with the full `Accept` list.
 pub fn get_manifest(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     reference: &str,
 ) -> http::Request<RequestBody> {
     build(
@@ -152,7 +168,7 @@ pub fn get_manifest(
 /// without counting as a pull).
 pub fn head_manifest(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     reference: &str,
 ) -> http::Request<RequestBody> {
     build(
@@ -166,7 +182,7 @@ pub fn head_manifest(
 /// `PUT /v2/<name>/manifests/<tag or digest>` with its media type.
 pub fn put_manifest(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     reference: &str,
     media_type: &str,
     body: Vec<u8>,
@@ -182,7 +198,7 @@ pub fn put_manifest(
 /// `DELETE /v2/<name>/manifests/<digest>` (registries refuse tags here).
 pub fn delete_manifest(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
 ) -> http::Request<RequestBody> {
     build(
@@ -193,14 +209,14 @@ pub fn delete_manifest(
     )
 }
 
-fn blob_url(registry: &Registry, repository: &str, digest: &Digest) -> Url {
+fn blob_url(registry: &Registry, repository: &Repository, digest: &Digest) -> Url {
     url(registry, &format!("/v2/{repository}/blobs/{digest}"), &[])
 }
 
 /// `GET /v2/<name>/blobs/<digest>`, from byte `offset` on when it is not 0.
 pub fn get_blob(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
     offset: u64,
 ) -> http::Request<RequestBody> {
@@ -219,7 +235,7 @@ pub fn get_blob(
 /// `HEAD /v2/<name>/blobs/<digest>`: does the registry have it?
 pub fn head_blob(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
 ) -> http::Request<RequestBody> {
     build(
@@ -233,7 +249,7 @@ pub fn head_blob(
 /// `DELETE /v2/<name>/blobs/<digest>`.
 pub fn delete_blob(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
 ) -> http::Request<RequestBody> {
     build(
@@ -244,12 +260,12 @@ pub fn delete_blob(
     )
 }
 
-fn uploads_url(registry: &Registry, repository: &str, query: &[(&str, &str)]) -> Url {
+fn uploads_url(registry: &Registry, repository: &Repository, query: &[(&str, &str)]) -> Url {
     url(registry, &format!("/v2/{repository}/blobs/uploads/"), query)
 }
 
 /// `POST /v2/<name>/blobs/uploads/`: open an upload session.
-pub fn start_upload(registry: &Registry, repository: &str) -> http::Request<RequestBody> {
+pub fn start_upload(registry: &Registry, repository: &Repository) -> http::Request<RequestBody> {
     build(
         Method::POST,
         &uploads_url(registry, repository, &[]),
@@ -263,7 +279,7 @@ pub fn start_upload(registry: &Registry, repository: &str) -> http::Request<Requ
 /// with a session), so callers must be ready to continue the upload.
 pub fn post_monolithic(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
     size: u64,
 ) -> http::Request<RequestBody> {
@@ -284,14 +300,14 @@ pub fn post_monolithic(
 /// `None`, let the registry find it in any repository (OCI 1.1).
 pub fn mount_blob(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
-    from: Option<&str>,
+    from: Option<&Repository>,
 ) -> http::Request<RequestBody> {
     let d = digest.to_string();
     let mut q = vec![("mount", d.as_str())];
     if let Some(from) = from {
-        q.push(("from", from));
+        q.push(("from", from.as_str()));
     }
     build(
         Method::POST,
@@ -347,7 +363,7 @@ pub fn finish_upload(
 /// `GET /v2/<name>/referrers/<digest>[?artifactType=]` (OCI 1.1).
 pub fn referrers(
     registry: &Registry,
-    repository: &str,
+    repository: &Repository,
     digest: &Digest,
     artifact_type: Option<&str>,
 ) -> http::Request<RequestBody> {
@@ -433,7 +449,7 @@ mod tests {
     use crate::registry::Scheme;
 
     fn reg() -> Registry {
-        Registry::new(Scheme::Http, "localhost:5000")
+        Registry::new(Scheme::Http, "localhost:5000").unwrap()
     }
 
     #[test]
@@ -443,17 +459,27 @@ mod tests {
             r.uri(),
             "http://localhost:5000/v2/_catalog?n=2&last=a%2Fb+c"
         );
-        let r = tags(&reg(), "team/app", None, None);
+        let r = tags(&reg(), &"team/app".parse().unwrap(), None, None);
         assert_eq!(r.uri(), "http://localhost:5000/v2/team/app/tags/list");
     }
 
     #[test]
     fn blob_and_upload_requests() {
         let d = Digest::sha256(b"x");
-        let r = get_blob(&reg(), "a", &d, 10);
+        let r = get_blob(&reg(), &"a".parse().unwrap(), &d, 10);
         assert_eq!(r.headers()["range"], "bytes=10-");
-        assert_eq!(get_blob(&reg(), "a", &d, 0).headers().get("range"), None);
-        let m = mount_blob(&reg(), "a", &d, Some("b/c"));
+        assert_eq!(
+            get_blob(&reg(), &"a".parse().unwrap(), &d, 0)
+                .headers()
+                .get("range"),
+            None
+        );
+        let m = mount_blob(
+            &reg(),
+            &"a".parse().unwrap(),
+            &d,
+            Some(&"b/c".parse().unwrap()),
+        );
         assert_eq!(
             m.uri().query(),
             Some(format!("mount={}&from=b%2Fc", d.to_string().replace(':', "%3A")).as_str())

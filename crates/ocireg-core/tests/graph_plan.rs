@@ -624,10 +624,10 @@ fn actions(destination: Destination, present: &[Digest]) -> (Vec<BlobAction>, Gr
 #[test]
 fn blob_actions_follow_the_destination() {
     let same = Destination::SameRegistry {
-        source_repository: "library/app".to_string(),
+        source_repository: "library/app".parse().unwrap(),
     };
     let mount = BlobAction::Mount {
-        from: "library/app".to_string(),
+        from: "library/app".parse().unwrap(),
     };
     let (got, plan) = actions(same.clone(), &[]);
     assert_eq!(got, [mount.clone(), mount.clone()]);

@@ -14,11 +14,11 @@ use serde_json::json;
 use support::*;
 
 fn local() -> Registry {
-    Registry::new(Scheme::Http, "127.0.0.1:5000")
+    Registry::new(Scheme::Http, "127.0.0.1:5000").unwrap()
 }
 
 fn hub() -> Registry {
-    Registry::new(Scheme::Https, "registry-1.docker.io")
+    Registry::new(Scheme::Https, "registry-1.docker.io").unwrap()
 }
 
 const HUB_CHALLENGE: &str = r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#;
@@ -64,7 +64,7 @@ fn ping_without_auth() {
 #[test]
 fn docker_hub_anonymous_token_then_cached() {
     let mut s = Session::default();
-    let get = || GetManifest::new(&hub(), "library/alpine", "latest");
+    let get = || GetManifest::new(&hub(), &repo("library/alpine"), "latest");
     let url = "https://registry-1.docker.io/v2/library/alpine/manifests/latest";
     let token_url = "https://auth.docker.io/token?service=registry.docker.io&scope=repository%3Alibrary%2Falpine%3Apull";
     let run = drive(
@@ -119,7 +119,7 @@ fn token_request_carries_basic_credentials_to_an_https_realm() {
     s.set_credentials("registry-1.docker.io", Credentials::basic("alice", "pw"));
     let url = "https://registry-1.docker.io/v2/alice/app/manifests/v1";
     drive(
-        &mut GetManifest::new(&hub(), "alice/app", "v1"),
+        &mut GetManifest::new(&hub(), &repo("alice/app"), "v1"),
         &mut s,
         t0(),
         vec![
@@ -141,7 +141,7 @@ fn credentials_are_not_sent_to_a_plain_http_realm_of_an_https_registry() {
     let mut s = Session::default();
     s.set_credentials("registry-1.docker.io", Credentials::basic("alice", "pw"));
     let err = drive(
-        &mut GetManifest::new(&hub(), "alice/app", "v1"),
+        &mut GetManifest::new(&hub(), &repo("alice/app"), "v1"),
         &mut s,
         t0(),
         vec![(
@@ -173,7 +173,7 @@ fn identity_token_uses_the_oauth2_refresh_grant() {
     );
     let url = "http://127.0.0.1:5000/v2/a/manifests/v1";
     drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![
@@ -200,7 +200,7 @@ fn a_rejected_token_is_renewed_once_then_the_error_names_the_scope() {
     let rejected = r#"Bearer realm="http://127.0.0.1:5001/auth",service="reg",scope="repository:a:pull",error="insufficient_scope""#;
     let token_url = "http://127.0.0.1:5001/auth?service=reg&scope=repository%3Aa%3Apull";
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![
@@ -333,7 +333,7 @@ fn redirect_to_another_host_drops_authorization() {
     s.set_credentials("registry-1.docker.io", Credentials::Bearer("static".into()));
     let body = manifest_body();
     drive(
-        &mut GetManifest::new(&hub(), "library/alpine", "latest"),
+        &mut GetManifest::new(&hub(), &repo("library/alpine"), "latest"),
         &mut s,
         t0(),
         vec![
@@ -381,7 +381,7 @@ fn redirect_on_the_same_host_keeps_authorization_and_loops_are_stopped() {
         ));
     }
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         script,
@@ -396,7 +396,7 @@ fn retries_honour_retry_after_and_back_off() {
     let mut s = Session::default();
     let url = "http://127.0.0.1:5000/v2/a/manifests/v1";
     let run = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![
@@ -428,7 +428,7 @@ fn retries_stop_after_four_attempts_and_long_retry_after_is_not_waited() {
     let mut s = Session::default();
     let url = "http://127.0.0.1:5000/v2/a/manifests/v1";
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![
@@ -443,7 +443,7 @@ fn retries_stop_after_four_attempts_and_long_retry_after_is_not_waited() {
     assert_eq!(err.status(), Some(503));
 
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![(
@@ -466,7 +466,7 @@ fn oversized_manifest_is_a_typed_error() {
     let mut s = Session::default();
     let big = vec![b' '; (4 << 20) + 1];
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![(
@@ -532,7 +532,7 @@ fn tags_null_is_an_empty_list_and_the_catalog_scope_is_asked() {
         &mut ListAll::new(
             local(),
             Listing::Tags {
-                repository: "gone".into(),
+                repository: repo("gone"),
             },
             None,
         ),
@@ -595,7 +595,7 @@ fn last_fallback_pages_without_link_and_stops_when_n_is_ignored() {
         &mut ListAll::new(
             local(),
             Listing::Tags {
-                repository: "r".into(),
+                repository: repo("r"),
             },
             Some(2),
         ),

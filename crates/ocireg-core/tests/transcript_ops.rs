@@ -20,7 +20,7 @@ use support::*;
 const R: &str = "http://127.0.0.1:5000";
 
 fn local() -> Registry {
-    Registry::new(Scheme::Http, "127.0.0.1:5000")
+    Registry::new(Scheme::Http, "127.0.0.1:5000").unwrap()
 }
 
 fn image(config: &[u8], layers: &[&[u8]]) -> Vec<u8> {
@@ -61,7 +61,7 @@ fn get_by_digest_verifies_the_bytes() {
     let mut s = Session::default();
     let url = format!("{R}/v2/a/manifests/{d}");
     let f = drive(
-        &mut GetManifest::by_digest(&local(), "a", &d),
+        &mut GetManifest::by_digest(&local(), &repo("a"), &d),
         &mut s,
         t0(),
         vec![(
@@ -77,7 +77,7 @@ fn get_by_digest_verifies_the_bytes() {
     let mut tampered = body.clone();
     tampered.push(b' ');
     let err = drive(
-        &mut GetManifest::by_digest(&local(), "a", &d),
+        &mut GetManifest::by_digest(&local(), &repo("a"), &d),
         &mut s,
         t0(),
         vec![(req("GET", &url), oci(&tampered))],
@@ -96,7 +96,7 @@ fn get_by_tag_checks_docker_content_digest() {
     let mut s = Session::default();
     let wrong = Digest::sha256(b"other");
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "v1"),
+        &mut GetManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![(
@@ -113,7 +113,7 @@ fn get_by_tag_checks_docker_content_digest() {
 fn missing_manifest_is_not_found_with_the_registry_code() {
     let mut s = Session::default();
     let err = drive(
-        &mut GetManifest::new(&local(), "a", "nope"),
+        &mut GetManifest::new(&local(), &repo("a"), "nope"),
         &mut s,
         t0(),
         vec![(
@@ -137,7 +137,7 @@ fn head_uses_the_header_or_falls_back_to_get() {
     let mut s = Session::default();
     let url = format!("{R}/v2/a/manifests/v1");
     let h = drive(
-        &mut HeadManifest::new(&local(), "a", "v1"),
+        &mut HeadManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![(
@@ -161,7 +161,7 @@ fn head_uses_the_header_or_falls_back_to_get() {
     );
 
     let h = drive(
-        &mut HeadManifest::new(&local(), "a", "v1"),
+        &mut HeadManifest::new(&local(), &repo("a"), "v1"),
         &mut s,
         t0(),
         vec![
@@ -180,7 +180,7 @@ fn put_manifest_sends_its_media_type_and_exact_bytes() {
     let raw = RawManifest::from_bytes(body.clone(), None).unwrap();
     let mut s = Session::default();
     let out = drive(
-        &mut PutManifest::new(&local(), "a", "v1", &raw),
+        &mut PutManifest::new(&local(), &repo("a"), "v1", &raw),
         &mut s,
         t0(),
         vec![(
@@ -207,7 +207,7 @@ fn delete_by_digest_and_disabled_delete() {
     let mut s = Session::default();
     let url = format!("{R}/v2/a/manifests/{d}");
     drive(
-        &mut Delete::manifest(&local(), "a", &d),
+        &mut Delete::manifest(&local(), &repo("a"), &d),
         &mut s,
         t0(),
         vec![(req("DELETE", &url), resp(202))],
@@ -215,7 +215,7 @@ fn delete_by_digest_and_disabled_delete() {
     )
     .ok();
     let err = drive(
-        &mut Delete::manifest(&local(), "a", &d),
+        &mut Delete::manifest(&local(), &repo("a"), &d),
         &mut s,
         t0(),
         vec![(req("DELETE", &url), resp(405).json(json!({"errors":[{"code":"UNSUPPORTED","message":"The operation is unsupported."}]})))],
@@ -232,7 +232,7 @@ fn head_blob_reads_the_size_and_never_invents_one() {
     let mut s = Session::default();
     let mut head = |reply: Reply| {
         drive(
-            &mut HeadBlob::new(&local(), "a", &d),
+            &mut HeadBlob::new(&local(), &repo("a"), &d),
             &mut s,
             t0(),
             vec![(req("HEAD", &url), reply)],
@@ -257,7 +257,7 @@ fn blob_pull_streams_verifies_and_resumes_with_range() {
     let mut s = Session::default();
     let url = format!("{R}/v2/a/blobs/{d}");
     let run = drive(
-        &mut BlobPull::new(&local(), "a", d, Some(20)),
+        &mut BlobPull::new(&local(), &repo("a"), d, Some(20)),
         &mut s,
         t0(),
         vec![
@@ -283,7 +283,7 @@ fn blob_pull_skips_what_it_has_when_range_is_ignored() {
     let mut s = Session::default();
     let url = format!("{R}/v2/a/blobs/{d}");
     let run = drive(
-        &mut BlobPull::new(&local(), "a", d, None),
+        &mut BlobPull::new(&local(), &repo("a"), d, None),
         &mut s,
         t0(),
         vec![
@@ -305,7 +305,7 @@ fn blob_pull_detects_wrong_content_and_truncation() {
     let mut s = Session::default();
     let url = format!("{R}/v2/a/blobs/{d}");
     let run = drive(
-        &mut BlobPull::new(&local(), "a", d, Some(5)),
+        &mut BlobPull::new(&local(), &repo("a"), d, Some(5)),
         &mut s,
         t0(),
         vec![(req("GET", &url), stream(200, &[b"wrong"], false))],
@@ -317,7 +317,7 @@ fn blob_pull_detects_wrong_content_and_truncation() {
     ));
 
     let run = drive(
-        &mut BlobPull::new(&local(), "a", d, Some(5)),
+        &mut BlobPull::new(&local(), &repo("a"), d, Some(5)),
         &mut s,
         t0(),
         vec![(req("GET", &url), stream(200, &[b"rig"], false))],
@@ -341,7 +341,7 @@ fn blob_pull_detects_wrong_content_and_truncation() {
         ));
     }
     let run = drive(
-        &mut BlobPull::new(&local(), "a", d, Some(5)),
+        &mut BlobPull::new(&local(), &repo("a"), d, Some(5)),
         &mut s,
         t0(),
         script,
@@ -364,7 +364,7 @@ fn blob_pull_follows_the_cdn_redirect_without_credentials() {
         ocireg_core::auth::Credentials::Bearer("tok".into()),
     );
     let run = drive(
-        &mut BlobPull::new(&local(), "a", d, Some(5)),
+        &mut BlobPull::new(&local(), &repo("a"), d, Some(5)),
         &mut s,
         t0(),
         vec![
@@ -390,7 +390,7 @@ fn push_monolithic_after_a_session() {
     let mut s = Session::default();
     let loc = format!("{R}/v2/a/blobs/uploads/u1?_state=s1");
     let (digest, outcome) = drive(
-        &mut BlobPush::new(&local(), "a", d, blob.len() as u64),
+        &mut BlobPush::new(&local(), &repo("a"), d, blob.len() as u64),
         &mut s,
         t0(),
         vec![
@@ -421,7 +421,7 @@ fn push_skips_existing_and_mounts() {
     let d = Digest::sha256(b"x");
     let mut s = Session::default();
     let out = drive(
-        &mut BlobPush::new(&local(), "a", d, 1).check_exists(),
+        &mut BlobPush::new(&local(), &repo("a"), d, 1).check_exists(),
         &mut s,
         t0(),
         vec![(req("HEAD", &format!("{R}/v2/a/blobs/{d}")), resp(200))],
@@ -435,7 +435,7 @@ fn push_skips_existing_and_mounts() {
         d.to_string().replace(':', "%3A")
     );
     let out = drive(
-        &mut BlobPush::new(&local(), "b", d, 1).mount_from("a"),
+        &mut BlobPush::new(&local(), &repo("b"), d, 1).mount_from(&repo("a")),
         &mut s,
         t0(),
         vec![(
@@ -450,7 +450,7 @@ fn push_skips_existing_and_mounts() {
     // The registry could not mount: its 202 session is used for the upload.
     let loc = format!("{R}/v2/b/blobs/uploads/u2?_state=s");
     let out = drive(
-        &mut BlobPush::new(&local(), "b", d, 1).mount_from("a"),
+        &mut BlobPush::new(&local(), &repo("b"), d, 1).mount_from(&repo("a")),
         &mut s,
         t0(),
         vec![
@@ -477,7 +477,8 @@ fn chunked_push_respects_min_chunk_and_resumes_from_the_registry_range() {
     let mut s = Session::default();
     let l = |n: u32| format!("{R}/v2/a/blobs/uploads/u?_state={n}");
     let run = drive(
-        &mut BlobPush::new(&local(), "a", d, 25).strategy(PushStrategy::Chunked { chunk_size: 4 }),
+        &mut BlobPush::new(&local(), &repo("a"), d, 25)
+            .strategy(PushStrategy::Chunked { chunk_size: 4 }),
         &mut s,
         t0(),
         vec![
@@ -531,7 +532,7 @@ fn monolithic_refused_falls_back_to_chunks_in_a_new_session() {
     let mut s = Session::default();
     let enc = d.to_string().replace(':', "%3A");
     let run = drive(
-        &mut BlobPush::new(&local(), "a", d, 20),
+        &mut BlobPush::new(&local(), &repo("a"), d, 20),
         &mut s,
         t0(),
         vec![
@@ -569,7 +570,7 @@ fn streamed_push_hashes_the_bytes_as_they_pass() {
     let d = Digest::sha256(&blob);
     let mut s = Session::default();
     let run = drive(
-        &mut BlobPush::streamed(&local(), "a"),
+        &mut BlobPush::streamed(&local(), &repo("a")),
         &mut s,
         t0(),
         vec![
@@ -607,7 +608,7 @@ fn a_registry_claiming_another_digest_fails_the_push() {
     let d = Digest::sha256(&blob);
     let mut s = Session::default();
     let run = drive(
-        &mut BlobPush::new(&local(), "a", d, 3),
+        &mut BlobPush::new(&local(), &repo("a"), d, 3),
         &mut s,
         t0(),
         vec![
@@ -643,7 +644,7 @@ fn resolve_picks_the_platform_from_an_index() {
     let res = drive(
         &mut Resolve::new(
             &local(),
-            "a",
+            &repo("a"),
             "v1",
             "linux/arm64".parse::<Platform>().unwrap(),
         ),
@@ -673,7 +674,7 @@ fn resolve_picks_the_platform_from_an_index() {
     let err = drive(
         &mut Resolve::new(
             &local(),
-            "a",
+            &repo("a"),
             "v1",
             "windows/amd64".parse::<Platform>().unwrap(),
         ),
@@ -703,7 +704,7 @@ fn referrers_api_then_tag_fallback() {
     let mut s = Session::default();
     let api = format!("{R}/v2/a/referrers/{subject}?artifactType=application%2Fspdx%2Bjson");
     let got = drive(
-        &mut Referrers::new(&local(), "a", subject, Some("application/spdx+json")),
+        &mut Referrers::new(&local(), &repo("a"), subject, Some("application/spdx+json")),
         &mut s,
         t0(),
         vec![(
@@ -724,7 +725,7 @@ fn referrers_api_then_tag_fallback() {
     // Registry 2.8.2 has no referrers API: 404, then the sha256-<hex> tag.
     let tag_url = format!("{R}/v2/a/manifests/sha256-{}", subject.hex());
     let got = drive(
-        &mut Referrers::new(&local(), "a", subject, None),
+        &mut Referrers::new(&local(), &repo("a"), subject, None),
         &mut s,
         t0(),
         vec![
@@ -745,7 +746,7 @@ fn referrers_api_then_tag_fallback() {
     assert_eq!(got.manifests.len(), 2);
 
     let got = drive(
-        &mut Referrers::new(&local(), "a", subject, None),
+        &mut Referrers::new(&local(), &repo("a"), subject, None),
         &mut s,
         t0(),
         vec![
@@ -772,13 +773,16 @@ fn mirrors_are_tried_in_order_then_the_upstream() {
     use ocireg_core::registry::RegistryConfig;
     let config = RegistryConfig::default()
         .with_mirror("http://127.0.0.1:6001".parse().unwrap())
-        .with_mirror("http://127.0.0.1:6002".parse().unwrap());
-    let candidates = Registry::candidates("docker.io", &config);
+        .unwrap()
+        .with_mirror("http://127.0.0.1:6002".parse().unwrap())
+        .unwrap();
+    let candidates = Registry::candidates("docker.io", &config).unwrap();
     let body = image(b"{}", &[]);
     let mut s = Session::default();
     let mut op = Fallback::new(candidates, |reg| {
-        GetManifest::new(reg, "library/alpine", "3")
-    });
+        GetManifest::new(reg, &repo("library/alpine"), "3")
+    })
+    .unwrap();
     let (served_by, fetched) = drive(
         &mut op,
         &mut s,
@@ -819,4 +823,112 @@ fn mirrors_are_tried_in_order_then_the_upstream() {
     assert_eq!(served_by.host(), "registry-1.docker.io");
     assert_eq!(fetched.manifest.bytes(), body);
     assert_eq!(op.failures().len(), 2);
+}
+
+#[test]
+fn a_manifest_reference_that_is_neither_tag_nor_digest_sends_nothing() {
+    let body = image(b"{}", &[]);
+    let raw = RawManifest::from_bytes(body, None).unwrap();
+    // No scripted reply: any request would fail the test.
+    fn refused<O: ocireg_core::ops::Operation>(mut op: O) -> Error
+    where
+        O::Output: std::fmt::Debug,
+    {
+        drive(&mut op, &mut Session::default(), t0(), vec![], b"").err()
+    }
+    for bad in ["../../x", "a?b", "a/b", "", "-x", "sha256:zz"] {
+        for e in [
+            refused(GetManifest::new(&local(), &repo("app"), bad)),
+            refused(HeadManifest::new(&local(), &repo("app"), bad)),
+            refused(PutManifest::new(&local(), &repo("app"), bad, &raw)),
+        ] {
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidInput {
+                        what: "manifest reference",
+                        ..
+                    }
+                ),
+                "{bad:?}: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn delete_by_tag_resolves_with_head_then_deletes_the_digest() {
+    use ocireg_core::ops::DeleteManifest;
+    let body = image(b"{}", &[]);
+    let digest = Digest::sha256(&body);
+    let mut s = Session::default();
+    let run = drive(
+        &mut DeleteManifest::delete_manifest(&local(), &repo("app"), "v1"),
+        &mut s,
+        t0(),
+        vec![
+            (
+                req("HEAD", &format!("{R}/v2/app/manifests/v1")),
+                resp(200).header("Docker-Content-Digest", &digest.to_string()),
+            ),
+            (
+                req("DELETE", &format!("{R}/v2/app/manifests/{digest}")),
+                resp(202),
+            ),
+        ],
+        b"",
+    );
+    assert_eq!(run.ok().0, digest);
+    // By digest: no HEAD.
+    let run = drive(
+        &mut DeleteManifest::delete_manifest(&local(), &repo("app"), &digest.to_string()),
+        &mut s,
+        t0(),
+        vec![(
+            req("DELETE", &format!("{R}/v2/app/manifests/{digest}")),
+            resp(202),
+        )],
+        b"",
+    );
+    assert_eq!(run.ok().0, digest);
+}
+
+#[test]
+fn a_blob_moves_to_the_next_registry_from_the_verified_offset() {
+    let blob = b"0123456789".to_vec();
+    let digest = Digest::sha256(&blob);
+    let mirror = Registry::new(Scheme::Http, "127.0.0.1:6001").unwrap();
+    let mut s = Session::default();
+    let run = drive(
+        &mut BlobPull::new(&mirror, &repo("library/a"), digest, Some(10)).with_fallbacks([local()]),
+        &mut s,
+        t0(),
+        vec![
+            // The mirror sends 4 bytes and breaks off, five times over
+            // (each resume from where it was), then has nothing.
+            (
+                req(
+                    "GET",
+                    &format!("http://127.0.0.1:6001/v2/library/a/blobs/{digest}"),
+                ),
+                stream(200, &[&blob[..4]], true),
+            ),
+            (
+                req(
+                    "GET",
+                    &format!("http://127.0.0.1:6001/v2/library/a/blobs/{digest}"),
+                )
+                .header("range", "bytes=4-"),
+                resp(404),
+            ),
+            // Upstream carries on from byte 4.
+            (
+                req("GET", &format!("{R}/v2/library/a/blobs/{digest}")).header("range", "bytes=4-"),
+                stream(206, &[&blob[4..]], false).header("Content-Range", "bytes 4-9/10"),
+            ),
+        ],
+        b"",
+    );
+    assert_eq!(run.sink, blob);
+    assert_eq!(run.ok(), digest);
 }

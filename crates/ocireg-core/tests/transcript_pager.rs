@@ -15,7 +15,7 @@ use support::*;
 const R: &str = "http://127.0.0.1:5000";
 
 fn local() -> Registry {
-    Registry::new(Scheme::Http, "127.0.0.1:5000")
+    Registry::new(Scheme::Http, "127.0.0.1:5000").unwrap()
 }
 
 /// The request for `path_and_query` and its `200` page of `items` (a
@@ -88,7 +88,7 @@ fn catalog_by_2(last_link: &str) -> [(Expect, Reply); 3] {
 }
 
 fn tags() -> Listing {
-    Listing::tags("r")
+    Listing::tags(repo("r"))
 }
 
 #[test]

@@ -13,6 +13,7 @@ use ocireg_core::ops::{
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
 use ocireg_core::url::Url;
+use ocireg_core::Repository;
 
 use crate::io::{BlobSource, Sink};
 use crate::transport::{Io, Transport};
@@ -81,7 +82,7 @@ fn parse_registry_url(url: &str) -> Result<Registry, Error> {
                 format!("{url:?} is neither http(s)://host[:port] nor host[:port]"),
             ));
         }
-        return Ok(Registry::for_domain(host, &RegistryConfig::default()));
+        return Ok(Registry::for_domain(host, &RegistryConfig::default())?);
     }
     let parsed = Url::parse(url).map_err(|e| Error::invalid("registry URL", e.to_string()))?;
     let scheme = match parsed.scheme() {
@@ -114,7 +115,7 @@ fn parse_registry_url(url: &str) -> Result<Registry, Error> {
         (Some(h), None) => h.to_string(),
         (None, _) => return Err(Error::invalid("registry URL", format!("{url}: no host"))),
     };
-    Ok(Registry::new(scheme, host))
+    Ok(Registry::new(scheme, host)?)
 }
 
 /// How [`Client::push_blob`] pushes.
@@ -125,7 +126,7 @@ pub struct PushOptions {
     /// source first, so the registry can be asked whether it has it).
     pub digest: Option<Digest>,
     /// A repository of the same registry to mount the blob from.
-    pub mount_from: Option<String>,
+    pub mount_from: Option<Repository>,
     /// Chunk size for this push (overrides the client's).
     pub chunk_size: Option<u64>,
 }
@@ -143,8 +144,8 @@ impl PushOptions {
     }
 
     /// First tries to mount the blob from `repository`.
-    pub fn mount_from(mut self, repository: impl Into<String>) -> PushOptions {
-        self.mount_from = Some(repository.into());
+    pub fn mount_from(mut self, repository: Repository) -> PushOptions {
+        self.mount_from = Some(repository);
         self
     }
 
@@ -224,18 +225,18 @@ impl Client {
     }
 
     /// Every tag of a repository.
-    pub async fn tags(&self, repository: &str) -> Result<Vec<String>, Error> {
-        self.list_all(Listing::tags(repository)).await
+    pub async fn tags(&self, repository: &Repository) -> Result<Vec<String>, Error> {
+        self.list_all(Listing::tags(repository.clone())).await
     }
 
     /// One page of tags (see [`Client::catalog_page`]).
     pub async fn tags_page(
         &self,
-        repository: &str,
+        repository: &Repository,
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        self.page(Listing::tags(repository), n, next).await
+        self.page(Listing::tags(repository.clone()), n, next).await
     }
 
     async fn list_all(&self, listing: Listing) -> Result<Vec<String>, Error> {
@@ -259,7 +260,11 @@ impl Client {
 
     /// The manifest `reference` (tag or digest) of `repository`, verified
     /// against its digest.
-    pub async fn get_manifest(&self, repository: &str, reference: &str) -> Result<Fetched, Error> {
+    pub async fn get_manifest(
+        &self,
+        repository: &Repository,
+        reference: &str,
+    ) -> Result<Fetched, Error> {
         self.run(GetManifest::new(&self.registry, repository, reference))
             .await
     }
@@ -269,7 +274,7 @@ impl Client {
     /// fetched and hashed).
     pub async fn head_manifest(
         &self,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
     ) -> Result<ManifestHead, Error> {
         self.run(HeadManifest::new(&self.registry, repository, reference))
@@ -280,7 +285,7 @@ impl Client {
     /// reference points at one).
     pub async fn resolve(
         &self,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
         platform: &Platform,
     ) -> Result<Resolved, Error> {
@@ -296,7 +301,7 @@ impl Client {
     /// Pushes a manifest under `reference` (a tag, or its digest).
     pub async fn put_manifest(
         &self,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
         manifest: &RawManifest,
     ) -> Result<PutOutcome, Error> {
@@ -313,7 +318,7 @@ impl Client {
     /// its digest first; deleting removes every tag with that digest).
     pub async fn delete_manifest(
         &self,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
     ) -> Result<Digest, Error> {
         let digest = match Digest::parse(reference) {
@@ -326,7 +331,7 @@ impl Client {
     }
 
     /// Deletes a blob from a repository.
-    pub async fn delete_blob(&self, repository: &str, digest: &Digest) -> Result<(), Error> {
+    pub async fn delete_blob(&self, repository: &Repository, digest: &Digest) -> Result<(), Error> {
         self.run(Delete::blob(&self.registry, repository, digest))
             .await
     }
@@ -335,7 +340,7 @@ impl Client {
     /// only those of `artifact_type` when given.
     pub async fn referrers(
         &self,
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<ImageIndex, Error> {
@@ -349,7 +354,11 @@ impl Client {
     }
 
     /// Whether a repository has a blob (its size when it does).
-    pub async fn head_blob(&self, repository: &str, digest: &Digest) -> Result<Option<u64>, Error> {
+    pub async fn head_blob(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+    ) -> Result<Option<u64>, Error> {
         self.run(HeadBlob::new(&self.registry, repository, digest))
             .await
     }
@@ -360,7 +369,7 @@ impl Client {
     /// them. `progress` hears of each chunk's size.
     pub async fn pull_blob(
         &self,
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
         size: Option<u64>,
         sink: &mut dyn Sink,
@@ -378,7 +387,7 @@ impl Client {
     /// Downloads a small blob (an image config) into memory, verified.
     pub async fn pull_blob_bytes(
         &self,
-        repository: &str,
+        repository: &Repository,
         descriptor: &Descriptor,
     ) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
@@ -396,7 +405,7 @@ impl Client {
     /// The image configuration a descriptor points at.
     pub async fn get_config(
         &self,
-        repository: &str,
+        repository: &Repository,
         descriptor: &Descriptor,
     ) -> Result<ImageConfig, Error> {
         let bytes = self.pull_blob_bytes(repository, descriptor).await?;
@@ -414,7 +423,7 @@ impl Client {
     /// chunk size). `progress` hears of the bytes handed to fetch.
     pub async fn push_blob(
         &self,
-        repository: &str,
+        repository: &Repository,
         source: &BlobSource,
         options: &PushOptions,
         progress: Option<&dyn Fn(u64)>,
@@ -442,9 +451,9 @@ impl Client {
     /// `Exists` or `Mounted` without moving a byte, else `NotMounted`.
     pub async fn mount_blob(
         &self,
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
-        from: &str,
+        from: &Repository,
     ) -> Result<PushOutcome, Error> {
         let op = BlobPush::new(&self.registry, repository, *digest, 0)
             .check_exists()
@@ -458,7 +467,7 @@ impl Client {
     /// or the one the document names.
     pub async fn put_manifest_bytes(
         &self,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
         bytes: Vec<u8>,
         media_type: Option<&str>,

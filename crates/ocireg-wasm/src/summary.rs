@@ -16,6 +16,7 @@
 use futures_util::stream::{self, StreamExt};
 use ocireg_core::manifest::{Descriptor, RawManifest};
 use ocireg_core::summary::{is_image_config, ImageSummary, PlatformSummary};
+use ocireg_core::Repository;
 
 use crate::{Client, Error};
 
@@ -25,7 +26,11 @@ impl Client {
     /// layers. Fetches children and configs with at most
     /// [`ClientBuilder::max_parallel`](crate::ClientBuilder::max_parallel)
     /// requests in flight; [`ocireg_core::summary`] assembles the result.
-    pub async fn summary(&self, repository: &str, reference: &str) -> Result<ImageSummary, Error> {
+    pub async fn summary(
+        &self,
+        repository: &Repository,
+        reference: &str,
+    ) -> Result<ImageSummary, Error> {
         let root = self.get_manifest(repository, reference).await?.manifest;
         let platforms: Vec<PlatformSummary> = match root.manifest().as_index() {
             Some(index) => stream::iter(index.manifests.iter().cloned())
@@ -44,7 +49,7 @@ impl Client {
     /// summarizes it.
     async fn summarize_entry(
         &self,
-        repository: &str,
+        repository: &Repository,
         entry: Descriptor,
     ) -> Result<PlatformSummary, Error> {
         let fetched = self
@@ -57,7 +62,7 @@ impl Client {
     /// One platform's summary, with its config fetched when it is an image.
     async fn summarize_manifest(
         &self,
-        repository: &str,
+        repository: &Repository,
         raw: &RawManifest,
         entry: Option<Descriptor>,
     ) -> Result<PlatformSummary, Error> {

@@ -175,11 +175,12 @@ async fn send(
 ) -> Result<(Response, Option<BodyReader>), TransportError> {
     let plan = request.read_plan();
     let head_request = request.method() == http::Method::HEAD;
+    let url = request.url().to_string();
     let (req, _) = request.into_parts();
     let (parts, body) = req.into_parts();
     // Every request skips the HTTP cache: a cached manifest fetched
     // with another Accept, or a stale tag list, must never answer.
-    let mut builder = RequestBuilder::new(&parts.uri.to_string())
+    let mut builder = RequestBuilder::new(&url)
         .method(method(&parts.method)?)
         .cache(RequestCache::NoStore);
     for (name, value) in &parts.headers {

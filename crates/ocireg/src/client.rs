@@ -20,7 +20,7 @@ use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig};
 use ocireg_core::summary::{is_image_config, ImageSummary, PlatformSummary};
 use ocireg_core::url::Url;
-use ocireg_core::Reference;
+use ocireg_core::{Reference, Repository};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::Instrument;
 
@@ -73,6 +73,8 @@ pub struct ClientBuilder {
     max_parallel: usize,
     chunk_size: Option<u64>,
     progress: Option<ProgressFn>,
+    /// The first invalid setting, reported by `build`.
+    invalid: Option<ocireg_core::Error>,
 }
 
 impl Default for ClientBuilder {
@@ -89,6 +91,7 @@ impl Default for ClientBuilder {
             max_parallel: 4,
             chunk_size: None,
             progress: None,
+            invalid: None,
         }
     }
 }
@@ -113,9 +116,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Adds a Docker Hub mirror, tried before Docker Hub.
+    /// Adds a Docker Hub mirror, tried before Docker Hub. A URL that is
+    /// not an origin (`https://host[:port]`) makes [`ClientBuilder::build`]
+    /// fail.
     pub fn mirror(mut self, url: Url) -> Self {
-        self.config = self.config.with_mirror(url);
+        match self.config.clone().with_mirror(url) {
+            Ok(config) => self.config = config,
+            Err(e) => {
+                self.invalid.get_or_insert(e);
+            }
+        }
         self
     }
 
@@ -184,6 +194,9 @@ impl ClientBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Some(e) = self.invalid {
+            return Err(Error::Registry(e));
+        }
         let make = |verify: bool| -> Result<reqwest::Client, Error> {
             let mut b = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -295,12 +308,12 @@ impl Client {
     }
 
     /// The registry endpoint for a reference domain.
-    pub fn registry(&self, domain: &str) -> Registry {
-        Registry::for_domain(domain, self.session().config())
+    pub fn registry(&self, domain: &str) -> Result<Registry, Error> {
+        Ok(Registry::for_domain(domain, self.session().config())?)
     }
 
-    fn candidates(&self, domain: &str) -> Vec<Registry> {
-        Registry::candidates(domain, self.session().config())
+    fn candidates(&self, domain: &str) -> Result<Vec<Registry>, Error> {
+        Ok(Registry::candidates(domain, self.session().config())?)
     }
 
     /// Makes sure the session has the credentials for `registry`.
@@ -341,7 +354,7 @@ impl Client {
         domain: &str,
         make: impl FnMut(&Registry) -> O,
     ) -> Result<(Registry, O::Output), Error> {
-        self.run_pull_on(self.candidates(domain), make).await
+        self.run_pull_on(self.candidates(domain)?, make).await
     }
 
     /// [`run_pull`](Client::run_pull) over the given registries, in order.
@@ -353,7 +366,7 @@ impl Client {
         for registry in &candidates {
             self.credentials_for(registry).await?;
         }
-        let mut op = Fallback::new(candidates, make);
+        let mut op = Fallback::new(candidates, make)?;
         let result = self.inner.transport.run(&mut op, &mut Io::none()).await;
         for (registry, error) in op.failures() {
             tracing::warn!(registry = %registry, %error, "mirror failed, tried the next");
@@ -364,7 +377,7 @@ impl Client {
     /// Checks that `domain` serves the registry API, authenticating if it
     /// asks.
     pub async fn ping(&self, domain: &str) -> Result<PingInfo, Error> {
-        let registry = self.registry(domain);
+        let registry = self.registry(domain)?;
         self.run(&registry, Ping::new(registry.clone()))
             .instrument(tracing::info_span!("ocireg.ping", %domain))
             .await
@@ -372,7 +385,7 @@ impl Client {
 
     /// Every repository of a registry.
     pub async fn catalog(&self, domain: &str) -> Result<Vec<String>, Error> {
-        let registry = self.registry(domain);
+        let registry = self.registry(domain)?;
         self.run(
             &registry,
             ListAll::new(registry.clone(), Listing::Catalog, Some(PAGE_SIZE)),
@@ -389,7 +402,7 @@ impl Client {
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        self.list_page(&self.registry(domain), Listing::Catalog, n, next)
+        self.list_page(&self.registry(domain)?, Listing::Catalog, n, next)
             .await
     }
 
@@ -420,8 +433,8 @@ impl Client {
 
     /// Every tag of a repository.
     pub async fn tags(&self, repository: &Reference) -> Result<Vec<String>, Error> {
-        let registry = self.registry(repository.domain());
-        let listing = Listing::tags(repository.path());
+        let registry = self.registry(repository.domain())?;
+        let listing = Listing::tags(repository.repository());
         self.run(
             &registry,
             ListAll::new(registry.clone(), listing, Some(PAGE_SIZE)),
@@ -437,8 +450,8 @@ impl Client {
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        let registry = self.registry(repository.domain());
-        let listing = Listing::tags(repository.path());
+        let registry = self.registry(repository.domain())?;
+        let listing = Listing::tags(repository.repository());
         self.list_page(&registry, listing, n, next).await
     }
 
@@ -448,28 +461,39 @@ impl Client {
         repository: &Reference,
         n: u32,
     ) -> impl Stream<Item = Result<String, Error>> + '_ {
-        let listing = Listing::tags(repository.path());
+        let listing = Listing::tags(repository.repository());
         self.list_stream(self.registry(repository.domain()), listing, n)
     }
 
     fn list_stream(
         &self,
-        registry: Registry,
+        registry: Result<Registry, Error>,
         listing: Listing,
         n: u32,
     ) -> impl Stream<Item = Result<String, Error>> + '_ {
         struct State {
             next: Option<Option<Url>>,
             buffered: std::collections::VecDeque<String>,
+            failed: Option<Error>,
         }
+        let (registry, failed) = match registry {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e)),
+        };
         let start = State {
             next: Some(None),
             buffered: Default::default(),
+            failed,
         };
         futures_util::stream::unfold(start, move |mut st| {
             let registry = registry.clone();
             let listing = listing.clone();
             async move {
+                if let Some(e) = st.failed.take() {
+                    st.next = None;
+                    return Some((Err(e), st));
+                }
+                let registry = registry?;
                 loop {
                     if let Some(item) = st.buffered.pop_front() {
                         return Some((Ok(item), st));
@@ -493,7 +517,7 @@ impl Client {
     /// The manifest a reference points at (by digest, tag, or `latest`),
     /// verified against its digest.
     pub async fn get_manifest(&self, reference: &Reference) -> Result<Fetched, Error> {
-        let (repo, r) = (reference.path().to_string(), manifest_ref(reference));
+        let (repo, r) = (reference.repository(), manifest_ref(reference));
         self.run_pull(reference.domain(), |reg| GetManifest::new(reg, &repo, &r))
             .instrument(tracing::info_span!("ocireg.get_manifest", reference = %reference))
             .await
@@ -507,7 +531,7 @@ impl Client {
     pub(crate) async fn get_manifest_from(
         &self,
         registries: &[Registry],
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
     ) -> Result<RawManifest, Error> {
         self.run_pull_on(registries.to_vec(), |reg| {
@@ -520,14 +544,22 @@ impl Client {
 
     /// Where the rest of a pull comes from once `serving` answered its
     /// top manifest: `serving`, then the candidates after it.
-    pub(crate) fn pull_candidates(&self, serving: &Registry, domain: &str) -> Vec<Registry> {
-        Registry::candidates_from(serving, domain, self.session().config())
+    pub(crate) fn pull_candidates(
+        &self,
+        serving: &Registry,
+        domain: &str,
+    ) -> Result<Vec<Registry>, Error> {
+        Ok(Registry::candidates_from(
+            serving,
+            domain,
+            self.session().config(),
+        )?)
     }
 
     /// Digest, media type and size of a manifest, without its body when
     /// the registry allows (no pull is counted on Docker Hub).
     pub async fn head_manifest(&self, reference: &Reference) -> Result<ManifestHead, Error> {
-        let (repo, r) = (reference.path().to_string(), manifest_ref(reference));
+        let (repo, r) = (reference.repository(), manifest_ref(reference));
         self.run_pull(reference.domain(), |reg| HeadManifest::new(reg, &repo, &r))
             .instrument(tracing::info_span!("ocireg.head_manifest", reference = %reference))
             .await
@@ -541,7 +573,7 @@ impl Client {
         reference: &Reference,
         platform: &Platform,
     ) -> Result<Resolved, Error> {
-        let (repo, r) = (reference.path().to_string(), manifest_ref(reference));
+        let (repo, r) = (reference.repository(), manifest_ref(reference));
         self.run_pull(reference.domain(), |reg| {
             Resolve::new(reg, &repo, &r, platform.clone())
         })
@@ -556,7 +588,7 @@ impl Client {
         reference: &Reference,
         manifest: &RawManifest,
     ) -> Result<PutOutcome, Error> {
-        let registry = self.registry(reference.domain());
+        let registry = self.registry(reference.domain())?;
         let r = match (reference.tag(), reference.digest()) {
             (Some(t), _) => t.to_string(),
             (None, Some(d)) => d.to_string(),
@@ -564,7 +596,7 @@ impl Client {
         };
         self.run(
             &registry,
-            PutManifest::new(&registry, reference.path(), &r, manifest),
+            PutManifest::new(&registry, &reference.repository(), &r, manifest),
         )
         .instrument(tracing::info_span!("ocireg.put_manifest", reference = %reference))
         .await
@@ -573,14 +605,14 @@ impl Client {
     /// Deletes the manifest a reference points at (a tag is resolved to
     /// its digest first; deleting removes every tag with that digest).
     pub async fn delete_manifest(&self, reference: &Reference) -> Result<Digest, Error> {
-        let registry = self.registry(reference.domain());
+        let registry = self.registry(reference.domain())?;
         let digest = match reference.digest() {
             Some(d) => *d,
             None => self.head_manifest(reference).await?.digest,
         };
         self.run(
             &registry,
-            Delete::manifest(&registry, reference.path(), &digest),
+            Delete::manifest(&registry, &reference.repository(), &digest),
         )
         .instrument(tracing::info_span!("ocireg.delete_manifest", reference = %reference))
         .await?;
@@ -589,10 +621,10 @@ impl Client {
 
     /// Deletes a blob from a repository.
     pub async fn delete_blob(&self, repository: &Reference, digest: &Digest) -> Result<(), Error> {
-        let registry = self.registry(repository.domain());
+        let registry = self.registry(repository.domain())?;
         self.run(
             &registry,
-            Delete::blob(&registry, repository.path(), digest),
+            Delete::blob(&registry, &repository.repository(), digest),
         )
         .await
     }
@@ -604,14 +636,14 @@ impl Client {
         reference: &Reference,
         artifact_type: Option<&str>,
     ) -> Result<ImageIndex, Error> {
-        let registry = self.registry(reference.domain());
+        let registry = self.registry(reference.domain())?;
         let digest = match reference.digest() {
             Some(d) => *d,
             None => self.head_manifest(reference).await?.digest,
         };
         self.run(
             &registry,
-            Referrers::new(&registry, reference.path(), digest, artifact_type),
+            Referrers::new(&registry, &reference.repository(), digest, artifact_type),
         )
         .await
     }
@@ -646,8 +678,8 @@ impl Client {
         size: Option<u64>,
         writer: &mut W,
     ) -> Result<Digest, Error> {
-        let registries = self.candidates(repository.domain());
-        self.pull_blob_from(&registries, repository.path(), digest, size, writer)
+        let registries = self.candidates(repository.domain())?;
+        self.pull_blob_from(&registries, &repository.repository(), digest, size, writer)
             .await
     }
 
@@ -657,7 +689,7 @@ impl Client {
     pub(crate) async fn pull_blob_from<W: AsyncWrite + Unpin + Send>(
         &self,
         registries: &[Registry],
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
         size: Option<u64>,
         writer: &mut W,
@@ -672,7 +704,7 @@ impl Client {
     async fn pull_blob_at<W: AsyncWrite + Unpin + Send>(
         &self,
         registries: &[Registry],
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
         size: Option<u64>,
         offset: u64,
@@ -713,10 +745,11 @@ impl Client {
         size: Option<u64>,
         path: &Path,
     ) -> Result<Digest, Error> {
-        let registries = self.candidates(repository.domain());
+        let registries = self.candidates(repository.domain())?;
         let partial = part_path(path);
         let to = (path, partial.as_path());
-        self.pull_blob_to_file_from(&registries, repository.path(), digest, size, to)
+        let repository = repository.repository();
+        self.pull_blob_to_file_from(&registries, &repository, digest, size, to)
             .await
     }
 
@@ -726,7 +759,7 @@ impl Client {
     pub(crate) async fn pull_blob_to_file_from(
         &self,
         registries: &[Registry],
-        repository: &str,
+        repository: &Repository,
         digest: &Digest,
         size: Option<u64>,
         (path, partial): (&Path, &Path),
@@ -842,7 +875,7 @@ impl Client {
         digest: &Digest,
         size: u64,
         source: &mut dyn BlobSource,
-        mount_from: Option<&str>,
+        mount_from: Option<&Repository>,
     ) -> Result<PushOutcome, Error> {
         self.push_blob_with(repository, digest, size, source, mount_from, true)
             .await
@@ -854,12 +887,12 @@ impl Client {
         digest: &Digest,
         size: u64,
         source: &mut dyn BlobSource,
-        mount_from: Option<&str>,
+        mount_from: Option<&Repository>,
         check_exists: bool,
     ) -> Result<PushOutcome, Error> {
-        let registry = self.registry(repository.domain());
+        let registry = self.registry(repository.domain())?;
         self.credentials_for(&registry).await?;
-        let mut op = BlobPush::new(&registry, repository.path(), *digest, size);
+        let mut op = BlobPush::new(&registry, &repository.repository(), *digest, size);
         if check_exists {
             op = op.check_exists();
         }
@@ -918,9 +951,9 @@ impl Client {
         repository: &Reference,
         reader: R,
     ) -> Result<Digest, Error> {
-        let registry = self.registry(repository.domain());
+        let registry = self.registry(repository.domain())?;
         self.credentials_for(&registry).await?;
-        let mut op = BlobPush::streamed(&registry, repository.path());
+        let mut op = BlobPush::streamed(&registry, &repository.repository());
         let mut source = ReaderSource::new(reader);
         let progress = self.progress_fn(Direction::Push, None, None);
         let mut io = Io {
@@ -940,7 +973,7 @@ impl Client {
         digest: &Digest,
         from: &Reference,
     ) -> Result<PushOutcome, Error> {
-        self.skip_blob(repository, digest, 0, Some(from.path()))
+        self.skip_blob(repository, digest, 0, Some(&from.repository()))
             .await
     }
 
@@ -950,10 +983,10 @@ impl Client {
         repository: &Reference,
         digest: &Digest,
     ) -> Result<Option<u64>, Error> {
-        let registry = self.registry(repository.domain());
+        let registry = self.registry(repository.domain())?;
         self.run(
             &registry,
-            HeadBlob::new(&registry, repository.path(), digest),
+            HeadBlob::new(&registry, &repository.repository(), digest),
         )
         .await
     }
@@ -964,11 +997,11 @@ impl Client {
         repository: &Reference,
         digest: &Digest,
         size: u64,
-        mount_from: Option<&str>,
+        mount_from: Option<&Repository>,
     ) -> Result<PushOutcome, Error> {
-        let registry = self.registry(repository.domain());
+        let registry = self.registry(repository.domain())?;
         self.credentials_for(&registry).await?;
-        let mut op = BlobPush::new(&registry, repository.path(), *digest, size)
+        let mut op = BlobPush::new(&registry, &repository.repository(), *digest, size)
             .check_exists()
             .mount_only();
         if let Some(from) = mount_from {
@@ -1012,7 +1045,7 @@ impl Client {
                     .await?;
                 Some(ImageConfig::from_json(&bytes).map_err(|e| {
                     Error::Registry(ocireg_core::Error::Protocol {
-                        url: format!("/v2/{}/blobs/{}", reference.path(), c.digest),
+                        url: format!("/v2/{}/blobs/{}", &reference.repository(), c.digest),
                         message: e.to_string(),
                     })
                 })?)

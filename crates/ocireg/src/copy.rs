@@ -79,13 +79,13 @@ impl Client {
         options: &CopyOptions,
     ) -> Result<CopyReport, Error> {
         let top = self.get_manifest(src).await?;
-        let destination = if self.registry(src.domain()) != self.registry(dst.domain()) {
+        let destination = if self.registry(src.domain())? != self.registry(dst.domain())? {
             Destination::OtherRegistry
         } else if src.path() == dst.path() {
             Destination::SameRepository
         } else {
             Destination::SameRegistry {
-                source_repository: src.path().to_string(),
+                source_repository: src.repository(),
             }
         };
         let mut graph_options =
@@ -98,7 +98,7 @@ impl Client {
         graph::check_destination_digest(dst, &plan)?;
         let runner = CopyJobs {
             client: self,
-            source: PullSource::new(self, src, &top.registry),
+            source: PullSource::new(self, src, &top.registry)?,
             dst,
         };
         let report = graph::run(self, &mut plan, &runner).await?;
@@ -122,7 +122,7 @@ impl JobRunner for CopyJobs<'_> {
         let BlobJob { descriptor, action } = job;
         let mount_from = match &action {
             BlobAction::Skip => return Ok(BlobOutcome::Skipped),
-            BlobAction::Mount { from } => Some(from.as_str()),
+            BlobAction::Mount { from } => Some(from),
             BlobAction::Stream => None,
         };
         // What the destination has, or can mount, moves no byte.

@@ -11,7 +11,7 @@ use ocireg_core::digest::Digest;
 use ocireg_core::manifest::{Descriptor, RawManifest};
 use ocireg_core::plan::{BlobJob, BlobOutcome, GraphPlan, GraphReport, Job, PutJob};
 use ocireg_core::registry::Registry;
-use ocireg_core::Reference;
+use ocireg_core::{Reference, Repository};
 use tokio::io::AsyncWrite;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -134,19 +134,23 @@ fn stalled() -> Error {
 /// for what the earlier ones do not have.
 pub(crate) struct PullSource<'a> {
     client: &'a Client,
-    repository: String,
+    repository: Repository,
     registries: Vec<Registry>,
 }
 
 impl<'a> PullSource<'a> {
     /// The source of a pull of `reference` whose top manifest `serving`
     /// answered.
-    pub(crate) fn new(client: &'a Client, reference: &Reference, serving: &Registry) -> Self {
-        PullSource {
+    pub(crate) fn new(
+        client: &'a Client,
+        reference: &Reference,
+        serving: &Registry,
+    ) -> Result<Self, Error> {
+        Ok(PullSource {
             client,
-            repository: reference.path().to_string(),
-            registries: client.pull_candidates(serving, reference.domain()),
-        }
+            repository: reference.repository(),
+            registries: client.pull_candidates(serving, reference.domain())?,
+        })
     }
 
     /// A child manifest, by its digest.

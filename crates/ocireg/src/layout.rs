@@ -113,7 +113,7 @@ pub async fn pull(
         plan.destination_has(digest);
     }
     let runner = LayoutPull {
-        source: PullSource::new(client, reference, &serving),
+        source: PullSource::new(client, reference, &serving)?,
         dir,
     };
     let report = graph::run(client, &mut plan, &runner).await?;

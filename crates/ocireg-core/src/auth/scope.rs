@@ -26,19 +26,19 @@ impl Scope {
     }
 
     /// `repository:<name>:pull`.
-    pub fn pull(repository: &str) -> Scope {
-        Scope::new("repository", repository, ["pull"])
+    pub fn pull(repository: impl AsRef<str>) -> Scope {
+        Scope::new("repository", repository.as_ref(), ["pull"])
     }
 
     /// `repository:<name>:pull,push`.
-    pub fn push(repository: &str) -> Scope {
-        Scope::new("repository", repository, ["pull", "push"])
+    pub fn push(repository: impl AsRef<str>) -> Scope {
+        Scope::new("repository", repository.as_ref(), ["pull", "push"])
     }
 
     /// `repository:<name>:delete` (registry 2.8 asks for `*` on delete in
     /// some setups; servers that want more say so in their challenge).
-    pub fn delete(repository: &str) -> Scope {
-        Scope::new("repository", repository, ["delete"])
+    pub fn delete(repository: impl AsRef<str>) -> Scope {
+        Scope::new("repository", repository.as_ref(), ["delete"])
     }
 
     /// `registry:catalog:*`.

@@ -23,6 +23,7 @@ use crate::auth::{Scope, Scopes};
 use crate::digest::{Digest, Verifier};
 use crate::error::{Error, TransportErrorKind};
 use crate::headers::{ContentRange, RateLimit};
+use crate::reference::Repository;
 use crate::registry::Registry;
 use crate::requests;
 
@@ -53,7 +54,7 @@ const MAX_RESUMES: u32 = 5;
 #[derive(Debug)]
 pub struct BlobPull {
     registry: Registry,
-    repository: String,
+    repository: Repository,
     digest: Digest,
     size: Option<u64>,
     verifier: Verifier,
@@ -75,7 +76,7 @@ impl BlobPull {
     /// descriptor), is checked too.
     pub fn new(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         digest: Digest,
         size: Option<u64>,
     ) -> BlobPull {
@@ -86,7 +87,7 @@ impl BlobPull {
     /// partial file: feed its bytes to a fresh [`Verifier`] first).
     pub fn resume_from(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         digest: Digest,
         size: Option<u64>,
         offset: u64,
@@ -98,7 +99,7 @@ impl BlobPull {
         };
         let mut pull = BlobPull {
             registry: registry.clone(),
-            repository: repository.to_string(),
+            repository: repository.clone(),
             digest,
             size,
             verifier,

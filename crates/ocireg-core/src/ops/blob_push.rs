@@ -32,6 +32,7 @@ use crate::auth::{Scope, Scopes};
 use crate::digest::{Algorithm, Digest, Hasher, VerifyError};
 use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::headers;
+use crate::reference::Repository;
 use crate::registry::Registry;
 use crate::requests;
 
@@ -97,10 +98,10 @@ const MAX_RESUMES: u32 = 5;
 #[derive(Debug)]
 pub struct BlobPush {
     registry: Registry,
-    repository: String,
+    repository: Repository,
     digest: Option<Digest>,
     size: Option<u64>,
-    mount_from: Option<String>,
+    mount_from: Option<Repository>,
     strategy: PushStrategy,
     phase: Phase,
     location: Option<Url>,
@@ -120,25 +121,30 @@ pub struct BlobPush {
 
 impl BlobPush {
     /// Pushes the blob `digest` of `size` bytes to `repository`.
-    pub fn new(registry: &Registry, repository: &str, digest: Digest, size: u64) -> BlobPush {
+    pub fn new(
+        registry: &Registry,
+        repository: &Repository,
+        digest: Digest,
+        size: u64,
+    ) -> BlobPush {
         Self::build(registry, repository, Some(digest), Some(size))
     }
 
     /// Pushes a blob whose digest and size are not known in advance: the
     /// source is sent whole in one PATCH and hashed (sha256) as it passes.
-    pub fn streamed(registry: &Registry, repository: &str) -> BlobPush {
+    pub fn streamed(registry: &Registry, repository: &Repository) -> BlobPush {
         Self::build(registry, repository, None, None)
     }
 
     fn build(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         digest: Option<Digest>,
         size: Option<u64>,
     ) -> BlobPush {
         let mut push = BlobPush {
             registry: registry.clone(),
-            repository: repository.to_string(),
+            repository: repository.clone(),
             digest,
             size,
             mount_from: None,
@@ -172,8 +178,8 @@ impl BlobPush {
 
     /// First tries to mount the blob from `repository` of the same
     /// registry.
-    pub fn mount_from(mut self, repository: &str) -> BlobPush {
-        self.mount_from = Some(repository.to_string());
+    pub fn mount_from(mut self, repository: &Repository) -> BlobPush {
+        self.mount_from = Some(repository.clone());
         if !matches!(self.phase, Phase::Request(Kind::Head, _)) {
             self.phase = self.mount_or_start();
         }

@@ -5,13 +5,12 @@
 //! an embedder builds its own operations on it the same way (see the
 //! [module documentation](super) for an example).
 
+use std::ops::Range;
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use url::Url;
-
-use std::ops::Range;
 
 use super::{Context, Input, Request, RequestBody, Response, Step, SMALL_BODY_LIMIT};
 use crate::auth::challenge::{parse_challenges, Challenge};
@@ -164,6 +163,20 @@ impl Exchange {
         Self::with_reading(registry, scopes, request, 0, false)
     }
 
+    /// An exchange that fails on its first poll with `error`, sending
+    /// nothing: for an operation whose input was refused.
+    pub(crate) fn refused(registry: &Registry, error: Error) -> Exchange {
+        let mut ex = Self::with_reading(
+            registry,
+            Scopes::new(),
+            requests::build(Method::GET, &registry.base_url(), &[], RequestBody::Empty),
+            0,
+            false,
+        );
+        ex.state = State::Failed(error);
+        ex
+    }
+
     fn with_reading(
         registry: &Registry,
         scopes: Scopes,
@@ -171,11 +184,11 @@ impl Exchange {
         limit: u64,
         stream: bool,
     ) -> Exchange {
+        let found = requests::url_of(&request);
         let (parts, body) = request.into_parts();
-        // A URI the `http` crate accepted always parses as a URL; should
-        // one not, the exchange fails on its first poll instead of
-        // sending somewhere else.
-        let (url, state) = match Url::parse(&parts.uri.to_string()) {
+        // A request without an absolute URL fails on the first poll
+        // instead of being sent somewhere else.
+        let (url, state) = match found {
             Ok(url) => (url, State::Ready),
             Err(e) => (
                 registry.base_url(),
@@ -347,8 +360,7 @@ impl Exchange {
             http::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
-        let url = ask.realm.clone();
-        let url = Url::parse(&req.uri().to_string()).unwrap_or(url);
+        let url = requests::url_of(&req).map_err(|e| self.protocol(&format!("token URL: {e}")))?;
         Ok(Request::new(req, url, SMALL_BODY_LIMIT, false))
     }
 

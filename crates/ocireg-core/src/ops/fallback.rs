@@ -36,25 +36,23 @@ impl<O: std::fmt::Debug, F> std::fmt::Debug for Fallback<O, F> {
 }
 
 impl<O: Operation, F: FnMut(&Registry) -> O> Fallback<O, F> {
-    /// Tries `candidates` in order (at least one; see
-    /// [`Registry::candidates`]).
-    pub fn new(candidates: Vec<Registry>, mut make: F) -> Fallback<O, F> {
-        let candidates = if candidates.is_empty() {
-            vec![Registry::new(
-                crate::registry::Scheme::Https,
-                crate::reference::DOCKER_HUB_REGISTRY_HOST,
-            )]
-        } else {
-            candidates
+    /// Tries `candidates` in order (see [`Registry::candidates`]); an
+    /// empty list is an [`Error::InvalidInput`](crate::Error::InvalidInput).
+    pub fn new(candidates: Vec<Registry>, mut make: F) -> Result<Fallback<O, F>, crate::Error> {
+        let Some(first) = candidates.first() else {
+            return Err(crate::Error::InvalidInput {
+                what: "registry candidates",
+                message: "no registry to try".into(),
+            });
         };
-        let current = make(&candidates[0]);
-        Fallback {
+        let current = make(first);
+        Ok(Fallback {
             candidates,
             next: 1,
             make,
             current,
             failures: Vec::new(),
-        }
+        })
     }
 
     /// The registry being tried.

@@ -79,6 +79,7 @@ use crate::auth::{Scope, Scopes};
 use crate::documents::{Catalog, TagList};
 use crate::error::Error;
 use crate::headers;
+use crate::reference::Repository;
 use crate::registry::Registry;
 use crate::requests;
 
@@ -96,16 +97,14 @@ pub enum Listing {
     /// Tags of a repository (`GET /v2/<name>/tags/list`).
     Tags {
         /// The repository path.
-        repository: String,
+        repository: Repository,
     },
 }
 
 impl Listing {
     /// The tags of `repository` (its path, as in `library/alpine`).
-    pub fn tags(repository: impl Into<String>) -> Listing {
-        Listing::Tags {
-            repository: repository.into(),
-        }
+    pub fn tags(repository: Repository) -> Listing {
+        Listing::Tags { repository }
     }
 
     fn scopes(&self) -> Scopes {
@@ -151,7 +150,7 @@ impl Page {
     /// use ocireg_core::url::Url;
     ///
     /// let fetched = Url::parse("http://localhost:5000/v2/app/tags/list?n=2").unwrap();
-    /// let listing = Listing::tags("app");
+    /// let listing = Listing::tags("app".parse()?);
     /// let none = HeaderMap::new();
     /// let full = Page::read(&listing, &fetched, Some(2), &none, br#"{"tags":["a","b"]}"#)?;
     /// let next = full.next.unwrap();
@@ -478,7 +477,7 @@ mod tests {
     fn tags_null_is_an_empty_page_and_bad_bodies_are_protocol_errors() {
         let fetched = url("http://r.example/v2/a/tags/list?n=2");
         let p = Page::read(
-            &Listing::tags("a"),
+            &Listing::tags("a".parse().unwrap()),
             &fetched,
             Some(2),
             &HeaderMap::new(),
@@ -487,7 +486,7 @@ mod tests {
         .unwrap();
         assert_eq!((p.items.len(), p.next), (0, None));
         let err = Page::read(
-            &Listing::tags("a"),
+            &Listing::tags("a".parse().unwrap()),
             &fetched,
             Some(2),
             &HeaderMap::new(),

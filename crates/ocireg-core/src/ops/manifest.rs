@@ -25,6 +25,7 @@ use crate::digest::{Digest, VerifyError};
 use crate::error::Error;
 use crate::headers::{self, RateLimit};
 use crate::manifest::{ManifestKind, RawManifest};
+use crate::reference::{grammar, Repository};
 use crate::registry::Registry;
 use crate::requests;
 
@@ -42,7 +43,24 @@ pub struct Fetched {
     pub registry: Registry,
 }
 
-fn pull_scopes(repository: &str) -> Scopes {
+/// The exchange `make` builds, when `reference` is a tag or a digest;
+/// otherwise one that fails before sending anything (a tag such as
+/// `../../x` or `a?b` would change the request's path or query).
+fn checked(reference: &str, registry: &Registry, make: impl FnOnce() -> Exchange) -> Exchange {
+    if grammar::is_tag(reference) || Digest::parse(reference).is_ok() {
+        make()
+    } else {
+        Exchange::refused(
+            registry,
+            Error::InvalidInput {
+                what: "manifest reference",
+                message: format!("{reference:?} is neither a tag nor a digest"),
+            },
+        )
+    }
+}
+
+fn pull_scopes(repository: &Repository) -> Scopes {
     [Scope::pull(repository)].into_iter().collect()
 }
 
@@ -87,17 +105,19 @@ pub struct GetManifest {
 
 impl GetManifest {
     /// The manifest `reference` (a tag or a digest string) of `repository`.
-    pub fn new(registry: &Registry, repository: &str, reference: &str) -> GetManifest {
+    pub fn new(registry: &Registry, repository: &Repository, reference: &str) -> GetManifest {
         let req = requests::get_manifest(registry, repository, reference);
         GetManifest {
-            ex: Exchange::buffered(registry, pull_scopes(repository), req, MANIFEST_LIMIT),
+            ex: checked(reference, registry, || {
+                Exchange::buffered(registry, pull_scopes(repository), req, MANIFEST_LIMIT)
+            }),
             digest: Digest::parse(reference).ok(),
             registry: registry.clone(),
         }
     }
 
     /// The manifest with `digest`; its bytes are verified against it.
-    pub fn by_digest(registry: &Registry, repository: &str, digest: &Digest) -> GetManifest {
+    pub fn by_digest(registry: &Registry, repository: &Repository, digest: &Digest) -> GetManifest {
         GetManifest::new(registry, repository, &digest.to_string())
     }
 
@@ -166,7 +186,7 @@ pub struct ManifestHead {
 #[derive(Debug)]
 pub struct HeadManifest {
     registry: Registry,
-    repository: String,
+    repository: Repository,
     reference: String,
     ex: Exchange,
     fallback: Option<GetManifest>,
@@ -174,12 +194,14 @@ pub struct HeadManifest {
 
 impl HeadManifest {
     /// A HEAD of `reference` (tag or digest string) in `repository`.
-    pub fn new(registry: &Registry, repository: &str, reference: &str) -> HeadManifest {
+    pub fn new(registry: &Registry, repository: &Repository, reference: &str) -> HeadManifest {
         let req = requests::head_manifest(registry, repository, reference);
         HeadManifest {
-            ex: Exchange::bodyless(registry, pull_scopes(repository), req),
+            ex: checked(reference, registry, || {
+                Exchange::bodyless(registry, pull_scopes(repository), req)
+            }),
             registry: registry.clone(),
-            repository: repository.to_string(),
+            repository: repository.clone(),
             reference: reference.to_string(),
             fallback: None,
         }
@@ -264,7 +286,7 @@ impl PutManifest {
     /// Pushes `manifest` under `reference` (a tag, or its digest string).
     pub fn new(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
         manifest: &RawManifest,
     ) -> PutManifest {
@@ -276,12 +298,10 @@ impl PutManifest {
             manifest.bytes().to_vec(),
         );
         PutManifest {
-            ex: Exchange::buffered(
-                registry,
-                [Scope::push(repository)].into_iter().collect(),
-                req,
-                SMALL_BODY_LIMIT,
-            ),
+            ex: checked(reference, registry, || {
+                let scopes = [Scope::push(repository)].into_iter().collect();
+                Exchange::buffered(registry, scopes, req, SMALL_BODY_LIMIT)
+            }),
             digest: manifest.digest(),
         }
     }
@@ -333,7 +353,7 @@ pub struct Delete {
 impl Delete {
     /// Deletes the manifest `digest` (and with it every tag pointing at
     /// it).
-    pub fn manifest(registry: &Registry, repository: &str, digest: &Digest) -> Delete {
+    pub fn manifest(registry: &Registry, repository: &Repository, digest: &Digest) -> Delete {
         Self::with(
             registry,
             repository,
@@ -342,7 +362,7 @@ impl Delete {
     }
 
     /// Deletes the blob `digest` from `repository`.
-    pub fn blob(registry: &Registry, repository: &str, digest: &Digest) -> Delete {
+    pub fn blob(registry: &Registry, repository: &Repository, digest: &Digest) -> Delete {
         Self::with(
             registry,
             repository,
@@ -352,12 +372,10 @@ impl Delete {
 
     fn with(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         req: http::Request<super::RequestBody>,
     ) -> Delete {
-        let scopes = [Scope::new("repository", repository, ["delete"])]
-            .into_iter()
-            .collect();
+        let scopes = [Scope::delete(repository)].into_iter().collect();
         Delete {
             ex: Exchange::buffered(registry, scopes, req, SMALL_BODY_LIMIT),
         }
@@ -409,7 +427,7 @@ impl<O: Operation> AtDigest<O> {
     /// or a digest string) of `repository` names.
     pub fn new(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
         make: impl FnOnce(Digest) -> O + Send + 'static,
     ) -> AtDigest<O> {
@@ -438,8 +456,8 @@ pub type DeleteManifest = AtDigest<Delete>;
 impl AtDigest<Delete> {
     /// Deletes what `reference` (a tag or a digest string) of
     /// `repository` points at.
-    pub fn delete_manifest(registry: &Registry, repository: &str, reference: &str) -> Self {
-        let (r, repo) = (registry.clone(), repository.to_string());
+    pub fn delete_manifest(registry: &Registry, repository: &Repository, reference: &str) -> Self {
+        let (r, repo) = (registry.clone(), repository.clone());
         AtDigest::new(registry, repository, reference, move |d| {
             Delete::manifest(&r, &repo, &d)
         })
@@ -498,7 +516,7 @@ pub struct HeadBlob {
 
 impl HeadBlob {
     /// Asks whether `repository` has `digest`.
-    pub fn new(registry: &Registry, repository: &str, digest: &Digest) -> HeadBlob {
+    pub fn new(registry: &Registry, repository: &Repository, digest: &Digest) -> HeadBlob {
         let req = requests::head_blob(registry, repository, digest);
         HeadBlob {
             ex: Exchange::bodyless(registry, pull_scopes(repository), req),

@@ -58,7 +58,7 @@
 //! use ocireg_core::registry::{Registry, Scheme};
 //!
 //! let mut session = Session::default();
-//! let mut op = Ping::new(Registry::new(Scheme::Http, "localhost:5000"));
+//! let mut op = Ping::new(Registry::new(Scheme::Http, "localhost:5000").unwrap());
 //! let result = loop {
 //!     let mut cx = Context::new(SystemTime::now(), &mut session);
 //!     match op.poll(&mut cx) {
@@ -91,14 +91,14 @@
 //! use ocireg_core::auth::{Scope, Scopes};
 //! use ocireg_core::ops::{Context, Exchange, Input, Operation, Step};
 //! use ocireg_core::registry::Registry;
-//! use ocireg_core::{headers, requests, url::Url, Error};
+//! use ocireg_core::{headers, requests, url::Url, Error, Repository};
 //!
 //! struct UploadStatus {
 //!     ex: Exchange,
 //! }
 //!
 //! impl UploadStatus {
-//!     fn new(registry: &Registry, repository: &str, location: &Url) -> UploadStatus {
+//!     fn new(registry: &Registry, repository: &Repository, location: &Url) -> UploadStatus {
 //!         let scopes: Scopes = [Scope::push(repository)].into_iter().collect();
 //!         let request = requests::upload_status(location);
 //!         UploadStatus { ex: Exchange::bodyless(registry, scopes, request) }
@@ -132,9 +132,9 @@
 //!
 //! # use std::time::SystemTime;
 //! # use ocireg_core::{auth::Session, http, registry::Scheme};
-//! # let registry = Registry::new(Scheme::Http, "localhost:5000");
+//! # let registry = Registry::new(Scheme::Http, "localhost:5000").unwrap();
 //! # let location: Url = "http://localhost:5000/v2/app/blobs/uploads/u1?_state=s".parse().unwrap();
-//! # let mut op = UploadStatus::new(&registry, "app", &location);
+//! # let mut op = UploadStatus::new(&registry, &"app".parse().unwrap(), &location);
 //! # let mut session = Session::default();
 //! # let received = loop {
 //! #     let mut cx = Context::new(SystemTime::now(), &mut session);

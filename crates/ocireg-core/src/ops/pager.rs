@@ -58,8 +58,8 @@ pub const MAX_PAGES: u64 = 100_000;
 /// use ocireg_core::ops::{Context, Input, Listing, Operation, Pager, Step};
 /// use ocireg_core::registry::{Registry, Scheme};
 ///
-/// let registry = Registry::new(Scheme::Http, "localhost:5000");
-/// let mut pager = Pager::new(registry, Listing::tags("app"), Some(5));
+/// let registry = Registry::new(Scheme::Http, "localhost:5000").unwrap();
+/// let mut pager = Pager::new(registry, Listing::tags("app".parse()?), Some(5));
 /// let mut session = Session::default();
 /// let (mut sent, mut tags) = (Vec::new(), Vec::new());
 /// while let Some(mut op) = pager.next_page() {
@@ -205,7 +205,7 @@ mod tests {
 
     fn pager(n: Option<u32>) -> Pager {
         Pager::new(
-            Registry::new(Scheme::Http, "r.example"),
+            Registry::new(Scheme::Http, "r.example").unwrap(),
             Listing::Catalog,
             n,
         )

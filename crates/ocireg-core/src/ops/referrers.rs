@@ -24,6 +24,7 @@ use crate::documents::parse_referrers;
 use crate::error::Error;
 use crate::headers::OCI_FILTERS_APPLIED;
 use crate::manifest::{ImageIndex, Manifest};
+use crate::reference::Repository;
 use crate::registry::Registry;
 use crate::requests;
 
@@ -34,7 +35,7 @@ pub struct Referrers {
     api: Exchange,
     fallback: Option<GetManifest>,
     registry: Registry,
-    repository: String,
+    repository: Repository,
     digest: Digest,
 }
 
@@ -43,7 +44,7 @@ impl Referrers {
     /// `artifact_type` when given.
     pub fn new(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         digest: Digest,
         artifact_type: Option<&str>,
     ) -> Referrers {
@@ -54,7 +55,7 @@ impl Referrers {
             api: Exchange::buffered(registry, scopes, req, MANIFEST_LIMIT),
             fallback: None,
             registry: registry.clone(),
-            repository: repository.to_string(),
+            repository: repository.clone(),
             digest,
         }
     }

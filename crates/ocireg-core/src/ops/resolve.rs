@@ -17,6 +17,7 @@ use super::{Context, Input, Operation, Step};
 use crate::error::Error;
 use crate::manifest::{Descriptor, RawManifest};
 use crate::platform::Platform;
+use crate::reference::Repository;
 use crate::registry::Registry;
 
 /// A reference resolved for a platform.
@@ -38,7 +39,7 @@ pub struct Resolved {
 #[derive(Debug)]
 pub struct Resolve {
     registry: Registry,
-    repository: String,
+    repository: Repository,
     platform: Platform,
     get: GetManifest,
     index: Option<(RawManifest, Descriptor)>,
@@ -48,13 +49,13 @@ impl Resolve {
     /// Resolves `reference` (tag or digest string) in `repository`.
     pub fn new(
         registry: &Registry,
-        repository: &str,
+        repository: &Repository,
         reference: &str,
         platform: Platform,
     ) -> Resolve {
         Resolve {
             registry: registry.clone(),
-            repository: repository.to_string(),
+            repository: repository.clone(),
             platform,
             get: GetManifest::new(registry, repository, reference),
             index: None,

@@ -3,6 +3,7 @@
 
 use crate::digest::Digest;
 use crate::manifest::{media_type, Descriptor, RawManifest};
+use crate::reference::Repository;
 
 /// One piece of work for the driver. Every job is handed out once, and
 /// every job must be reported once: [`Job::FetchManifest`] with
@@ -43,7 +44,7 @@ pub enum BlobAction {
     /// it reports what it did.
     Mount {
         /// The source repository (`library/ubuntu`).
-        from: String,
+        from: Repository,
     },
     /// Nothing to do: the destination has the blob. Report it as
     /// [`BlobOutcome::Skipped`].
@@ -102,7 +103,7 @@ pub enum Destination {
     /// [mounted](BlobAction::Mount) from `source_repository`.
     SameRegistry {
         /// The repository the graph is copied from.
-        source_repository: String,
+        source_repository: Repository,
     },
     /// The repository the graph is read from (a new tag for an image
     /// already there): every blob is there, so every blob is

@@ -311,6 +311,17 @@ pub fn split_name(s: &str) -> Option<(&str, &str)> {
     (end == b.len()).then(|| (&s[..domain_end], &s[start..]))
 }
 
+/// Checks that all of `s` is a repository path (`path-component ("/"
+/// path-component)*`); the error is the offset of the first byte that
+/// does not fit.
+pub(crate) fn path_end(s: &str) -> Result<(), usize> {
+    match remote_name(s.as_bytes(), 0, false) {
+        Ok(end) if end == s.len() => Ok(()),
+        Ok(end) => Err(end),
+        Err(at) => Err(at),
+    }
+}
+
 /// Whether all of `s` is a domain with optional port (`DomainRegexp`).
 pub fn is_domain(s: &str) -> bool {
     domain_ok(s.as_bytes())

@@ -32,6 +32,9 @@
 //! validate one part (a tag, a domain) on its own.
 
 pub mod grammar;
+mod repository;
+
+pub use repository::Repository;
 
 use std::fmt;
 use std::str::FromStr;
@@ -130,6 +133,13 @@ impl ReferenceError {
         ReferenceError {
             kind,
             position: None,
+        }
+    }
+
+    fn at(kind: ReferenceErrorKind, position: usize) -> Self {
+        ReferenceError {
+            kind,
+            position: Some(position),
         }
     }
 
@@ -383,6 +393,11 @@ impl Reference {
     /// The repository path within the registry (`library/ubuntu`).
     pub fn path(&self) -> &str {
         &self.repr[self.path_start..self.path_end]
+    }
+
+    /// The repository path as the [`Repository`] operations take.
+    pub fn repository(&self) -> Repository {
+        Repository::trusted(self.path())
     }
 
     /// `domain/path`: the name without tag or digest.

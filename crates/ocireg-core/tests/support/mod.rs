@@ -11,6 +11,11 @@ use ocireg_core::error::{TransportError, TransportErrorKind};
 use ocireg_core::ops::{Context, Input, Operation, ReadMode, RequestBody, Step};
 use ocireg_core::{http, Error};
 
+/// A repository path the test knows is valid.
+pub fn repo(path: &str) -> ocireg_core::Repository {
+    path.parse().unwrap()
+}
+
 /// A fixed "now" for tests: 2024-01-01T00:00:00Z.
 pub fn t0() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200)

@@ -5,6 +5,7 @@
 
 use ocireg_core::manifest::{media_type, Descriptor, ImageManifest, Manifest};
 use ocireg_core::ops::TransportErrorKind;
+use ocireg_core::Repository;
 use ocireg_wasm::{
     BlobSource, Client, Credentials, Digest, Error, JsChunks, Platform, PushOptions, PushOutcome,
     RawManifest,
@@ -55,10 +56,10 @@ fn page_repos() -> usize {
 
 /// A repository name no other run uses (Node and Chromium share the
 /// registries).
-fn fresh_repo(what: &str) -> String {
+fn fresh_repo(what: &str) -> Repository {
     let stamp = js_sys::Date::now() as u64;
     let salt = (js_sys::Math::random() * 1e9) as u64;
-    format!("wasm-{what}/r{stamp}-{salt}")
+    repo(&format!("wasm-{what}/r{stamp}-{salt}"))
 }
 
 /// Whether the tests run in a browser page (else in Node).
@@ -116,10 +117,10 @@ pub async fn catalog_pages_with_last_when_link_is_hidden() {
 }
 
 pub async fn tags_are_listed() {
-    let tags = noauth().tags("demo/hello").await.unwrap();
+    let tags = noauth().tags(&repo("demo/hello")).await.unwrap();
     assert_eq!(tags, ["v1"]);
     let page = hidden()
-        .tags_page("demo/multi", Some(10), None)
+        .tags_page(&repo("demo/multi"), Some(10), None)
         .await
         .unwrap();
     assert_eq!(page.items, ["v1"]);
@@ -127,13 +128,19 @@ pub async fn tags_are_listed() {
 }
 
 pub async fn manifests_by_tag_are_verified() {
-    let fetched = noauth().get_manifest("demo/hello", "v1").await.unwrap();
+    let fetched = noauth()
+        .get_manifest(&repo("demo/hello"), "v1")
+        .await
+        .unwrap();
     assert_eq!(fetched.manifest.digest(), hello_digest());
     assert_eq!(fetched.manifest.media_type(), media_type::OCI_MANIFEST);
-    let head = noauth().head_manifest("demo/hello", "v1").await.unwrap();
+    let head = noauth()
+        .head_manifest(&repo("demo/hello"), "v1")
+        .await
+        .unwrap();
     assert_eq!(head.digest, hello_digest());
     let by_digest = noauth()
-        .get_manifest("demo/multi", &multi_digest().to_string())
+        .get_manifest(&repo("demo/multi"), &multi_digest().to_string())
         .await
         .unwrap();
     assert_eq!(by_digest.manifest.media_type(), media_type::OCI_INDEX);
@@ -141,17 +148,23 @@ pub async fn manifests_by_tag_are_verified() {
 
 pub async fn digest_is_computed_when_the_header_is_hidden() {
     let client = hidden();
-    let fetched = client.get_manifest("demo/hello", "v1").await.unwrap();
+    let fetched = client
+        .get_manifest(&repo("demo/hello"), "v1")
+        .await
+        .unwrap();
     assert_eq!(fetched.manifest.digest(), hello_digest());
     // HEAD cannot see the digest: the core falls back to GET and hashes.
-    let head = client.head_manifest("demo/multi", "v1").await.unwrap();
+    let head = client
+        .head_manifest(&repo("demo/multi"), "v1")
+        .await
+        .unwrap();
     assert_eq!(head.digest, multi_digest());
     assert_eq!(head.media_type.as_deref(), Some(media_type::OCI_INDEX));
 }
 
 pub async fn missing_manifest_is_not_found() {
     let err = noauth()
-        .get_manifest("demo/hello", "no-such-tag")
+        .get_manifest(&repo("demo/hello"), "no-such-tag")
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
@@ -159,20 +172,23 @@ pub async fn missing_manifest_is_not_found() {
 
 pub async fn platform_resolution_picks_the_child() {
     let arm = Platform::new("linux", "arm64").with_variant("v8");
-    let resolved = noauth().resolve("demo/multi", "v1", &arm).await.unwrap();
+    let resolved = noauth()
+        .resolve(&repo("demo/multi"), "v1", &arm)
+        .await
+        .unwrap();
     let d = resolved.descriptor.unwrap();
     assert_eq!(d.platform.unwrap().architecture, "arm64");
     assert_eq!(resolved.manifest.digest(), d.digest);
     assert_eq!(resolved.index.unwrap().digest(), multi_digest());
     let none = noauth()
-        .resolve("demo/multi", "v1", &Platform::new("linux", "s390x"))
+        .resolve(&repo("demo/multi"), "v1", &Platform::new("linux", "s390x"))
         .await
         .unwrap_err();
     assert!(none.to_string().contains("linux/arm64/v8"), "{none}");
 }
 
 pub async fn summary_covers_every_platform() {
-    let s = hidden().summary("demo/multi", "v1").await.unwrap();
+    let s = hidden().summary(&repo("demo/multi"), "v1").await.unwrap();
     assert_eq!(s.digest, multi_digest().to_string());
     assert!(s.is_index);
     let platforms: Vec<_> = s
@@ -192,7 +208,7 @@ pub async fn summary_covers_every_platform() {
         assert_eq!(p.layer_details.len(), 2);
         assert!(p.layer_details.iter().map(|l| l.size).sum::<u64>() < p.size);
     }
-    let single = noauth().summary("demo/hello", "v1").await.unwrap();
+    let single = noauth().summary(&repo("demo/hello"), "v1").await.unwrap();
     assert!(!single.is_index);
     assert_eq!(single.platforms.len(), 1);
     assert_eq!(single.total_size, single.platforms[0].size);
@@ -200,7 +216,10 @@ pub async fn summary_covers_every_platform() {
 
 pub async fn blobs_stream_and_verify() {
     let client = noauth();
-    let fetched = client.get_manifest("demo/hello", "v1").await.unwrap();
+    let fetched = client
+        .get_manifest(&repo("demo/hello"), "v1")
+        .await
+        .unwrap();
     let image = fetched.manifest.manifest().as_image().unwrap().clone();
     let layer = &image.layers[0];
     let seen = std::cell::Cell::new(0u64);
@@ -208,7 +227,7 @@ pub async fn blobs_stream_and_verify() {
     let mut sink = JsChunks::new();
     let digest = client
         .pull_blob(
-            "demo/hello",
+            &repo("demo/hello"),
             &layer.digest,
             Some(layer.size),
             &mut sink,
@@ -226,7 +245,7 @@ pub async fn blobs_stream_and_verify() {
     let mut out = Vec::new();
     let err = client
         .pull_blob(
-            "demo/hello",
+            &repo("demo/hello"),
             &layer.digest,
             Some(layer.size - 1),
             &mut out,
@@ -240,7 +259,7 @@ pub async fn blobs_stream_and_verify() {
     );
 
     let config = client
-        .get_config("demo/hello", &image.config)
+        .get_config(&repo("demo/hello"), &image.config)
         .await
         .unwrap();
     assert_eq!(config.architecture, "amd64");
@@ -356,7 +375,10 @@ pub async fn token_auth_through_the_proxy() {
     let url = server!("OCIREG_WASM_TOKEN");
     // Anonymous pull tokens.
     let anonymous = Client::new(url).unwrap();
-    let fetched = anonymous.get_manifest("demo/hello", "v1").await.unwrap();
+    let fetched = anonymous
+        .get_manifest(&repo("demo/hello"), "v1")
+        .await
+        .unwrap();
     assert_eq!(fetched.manifest.digest(), hello_digest());
     // The catalog needs a user.
     let err = anonymous.catalog().await.unwrap_err();
@@ -372,19 +394,19 @@ pub async fn token_auth_through_the_proxy() {
     let repos = user.catalog().await.unwrap();
     assert!(repos.contains(&"demo/multi".to_string()), "{repos:?}");
     push_round_trip(&user).await;
-    let summary = user.summary("demo/multi", "v1").await.unwrap();
+    let summary = user.summary(&repo("demo/multi"), "v1").await.unwrap();
     assert_eq!(summary.platforms.len(), 2);
 }
 
 pub async fn basic_auth_through_the_proxy() {
     let url = server!("OCIREG_WASM_BASIC");
     let user = with_user(url);
-    assert_eq!(user.tags("demo/hello").await.unwrap(), ["v1"]);
+    assert_eq!(user.tags(&repo("demo/hello")).await.unwrap(), ["v1"]);
     let wrong = Client::builder(url)
         .credentials(Credentials::basic("testuser", "wrong"))
         .build()
         .unwrap();
-    let err = wrong.tags("demo/hello").await.unwrap_err();
+    let err = wrong.tags(&repo("demo/hello")).await.unwrap_err();
     assert!(err.to_string().contains("refused"), "{err}");
     let none = Client::new(url).unwrap().ping().await.unwrap_err();
     assert!(
@@ -439,4 +461,9 @@ pub async fn a_closed_port_is_a_connection_failure() {
         }
         other => panic!("expected a connection failure, got {other}"),
     }
+}
+
+/// A repository path the test knows is valid.
+fn repo(path: &str) -> Repository {
+    path.parse().unwrap()
 }
