@@ -319,6 +319,30 @@ where
     best.map(|(i, _)| i)
 }
 
+/// The host's CPU architecture in OCI's spelling (`amd64` in a browser).
+fn host_architecture() -> &'static str {
+    if cfg!(target_arch = "wasm32") || cfg!(target_arch = "x86_64") {
+        "amd64"
+    } else if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else if cfg!(target_arch = "arm") {
+        "arm"
+    } else if cfg!(target_arch = "x86") {
+        "386"
+    } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
+        "ppc64le"
+    } else if cfg!(target_arch = "s390x") {
+        "s390x"
+    } else if cfg!(target_arch = "riscv64") {
+        "riscv64"
+    } else if cfg!(target_arch = "loongarch64") {
+        "loong64"
+    } else {
+        // An architecture no image index names: amd64, as in a browser.
+        "amd64"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,29 +547,5 @@ mod tests {
         assert!(p("linux/arm/v7").matches(&p("linux/armel")));
         assert!(!p("linux/armel").matches(&p("linux/arm/v7")));
         assert!(p("linux/x86_64").matches(&p("linux/amd64")));
-    }
-}
-
-/// The host's CPU architecture in OCI's spelling (`amd64` in a browser).
-fn host_architecture() -> &'static str {
-    if cfg!(target_arch = "wasm32") || cfg!(target_arch = "x86_64") {
-        "amd64"
-    } else if cfg!(target_arch = "aarch64") {
-        "arm64"
-    } else if cfg!(target_arch = "arm") {
-        "arm"
-    } else if cfg!(target_arch = "x86") {
-        "386"
-    } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
-        "ppc64le"
-    } else if cfg!(target_arch = "s390x") {
-        "s390x"
-    } else if cfg!(target_arch = "riscv64") {
-        "riscv64"
-    } else if cfg!(target_arch = "loongarch64") {
-        "loong64"
-    } else {
-        // An architecture no image index names: amd64, as in a browser.
-        "amd64"
     }
 }
