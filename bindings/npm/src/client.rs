@@ -8,15 +8,15 @@ use js_sys::{Function, Promise, Uint8Array};
 use ocireg_core::manifest::RawManifest;
 use ocireg_core::Repository;
 use ocireg_wasm::{
-    BlobSource, Client, Credentials, Digest, Error, JsChunks, Platform, PushOptions, PushOutcome,
-    Resolved,
+    BlobSource, Client, Credentials, Digest, Error, JsChunks, Listing, Platform, PushOptions,
+    PushOutcome, Resolved,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{bytes, to_js, Options};
 use crate::errors::{self, invalid};
-use crate::list::{iterator, Listing};
+use crate::list::iterator;
 use crate::task::{check_poisoned, spawn};
 
 /// A client for one registry (see the package README).
@@ -42,7 +42,8 @@ fn digest(s: &str) -> Result<Digest, JsValue> {
 }
 
 /// The image manifest of `reference` for `platform` (`"os/arch[/variant]"`,
-/// default `linux/amd64`), through the index if there is one.
+/// default the core's `Platform::default_choice()`, `linux/amd64` in
+/// wasm), through the index if there is one.
 async fn resolve(
     c: &Client,
     repository: &Repository,
@@ -50,7 +51,7 @@ async fn resolve(
     platform: Option<String>,
 ) -> Result<Resolved, JsValue> {
     let wanted = match platform {
-        None => Platform::new("linux", "amd64"),
+        None => Platform::default_choice(),
         Some(s) => s
             .parse::<Platform>()
             .map_err(|e| invalid(format!("platform {s:?}: {e}")))?,
@@ -178,7 +179,7 @@ impl RegistryClient {
         let n = page_size(&options.unwrap_or(JsValue::UNDEFINED))?;
         Ok(iterator(
             self.inner.clone(),
-            Listing::Tags(repo(&repository)?),
+            Listing::tags(repo(&repository)?),
             n,
         ))
     }
@@ -525,12 +526,14 @@ impl RegistryClient {
         })
     }
 
-    /// `referrers(repository, digest, options?): Promise<Descriptor[]>`.
+    /// `referrers(repository, reference, options?): Promise<Descriptor[]>`:
+    /// the referrers of the manifest a tag (resolved first) or digest
+    /// names.
     #[wasm_bindgen(unchecked_return_type = "Promise<Descriptor[]>")]
     pub fn referrers(
         &self,
         repository: String,
-        digest: String,
+        reference: String,
         #[wasm_bindgen(unchecked_optional_param_type = "ReferrersOptions")] options: Option<
             JsValue,
         >,
@@ -539,10 +542,9 @@ impl RegistryClient {
         let artifact_type = Options::new(&options.unwrap_or(JsValue::UNDEFINED), "options")
             .and_then(|o| o.string("artifactType"));
         spawn(async move {
-            let d = self::digest(&digest)?;
             let artifact_type = artifact_type?;
             let index = c
-                .referrers(&repo(&repository)?, &d, artifact_type.as_deref())
+                .referrers(&repo(&repository)?, &reference, artifact_type.as_deref())
                 .await
                 .map_err(js)?;
             to_js(&index.manifests)

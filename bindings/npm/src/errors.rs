@@ -38,7 +38,8 @@ pub(crate) fn code(e: &Error) -> &'static str {
         Error::Registry(Core::Unauthorized { .. }) => "UNAUTHORIZED",
         Error::Registry(Core::Verify(VerifyError::SizeMismatch { .. })) => "SIZE_MISMATCH",
         Error::Registry(Core::Verify(_)) => "DIGEST_MISMATCH",
-        Error::Registry(Core::TooLarge { .. }) => "TOO_LARGE",
+        Error::Registry(Core::TooLarge { .. } | Core::DescriptorTooLarge { .. }) => "TOO_LARGE",
+        Error::Registry(Core::TooMany { .. }) => "TOO_MANY",
         Error::Registry(Core::Protocol { .. }) => "PROTOCOL_ERROR",
         Error::Registry(Core::Transport(t)) => match t.kind() {
             TransportErrorKind::Blocked => "BLOCKED",

@@ -4,14 +4,19 @@
 //! ```js
 //! for await (const repo of client.repositories({ pageSize: 100 })) { ... }
 //! ```
+//!
+//! Each iterator drives the core's `Pager` (through
+//! `ocireg_wasm::Client::next_items`): it decides the next page and drops
+//! items seen before, so every item comes once even from a registry that
+//! ignores `n` (registry 2.8.2's tag lists). One page of items is held at
+//! a time. A failed `next()` rejects; calling `next()` again retries the
+//! same page.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
-use ocireg_core::url::Url;
-use ocireg_wasm::Client;
+use ocireg_wasm::{Client, Listing, Pager};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -38,21 +43,12 @@ extern "C" {
     fn async_iterable(cursor: ListCursor) -> JsValue;
 }
 
-/// What is listed.
-#[derive(Clone)]
-pub(crate) enum Listing {
-    Catalog,
-    Tags(ocireg_core::Repository),
-}
-
 struct State {
     client: Client,
-    listing: Listing,
-    page_size: Option<u32>,
-    items: VecDeque<String>,
-    /// The next page to fetch: `Some(None)` for the first, `None` when
-    /// there are no more.
-    next: Option<Option<Url>>,
+    /// The listing's pager; `None` while a `next()` fetches its page.
+    pager: Option<Pager>,
+    /// The new items of the last page, not handed out yet.
+    items: std::vec::IntoIter<String>,
     /// The last `next()` call, which the following one waits for (pages
     /// are fetched one after the other even if `next()` is not awaited).
     previous: Option<Promise>,
@@ -68,11 +64,9 @@ pub struct ListCursor {
 pub(crate) fn iterator(client: Client, listing: Listing, page_size: Option<u32>) -> JsValue {
     async_iterable(ListCursor {
         state: Rc::new(RefCell::new(State {
+            pager: Some(client.pager(listing, page_size)),
             client,
-            listing,
-            page_size,
-            items: VecDeque::new(),
-            next: Some(None),
+            items: Vec::new().into_iter(),
             previous: None,
         })),
     })
@@ -96,28 +90,24 @@ impl ListCursor {
                 let _ = JsFuture::from(p).await;
             }
             loop {
-                let (client, listing, page_size, at) = {
+                let (client, mut pager) = {
                     let mut s = state.borrow_mut();
-                    if let Some(item) = s.items.pop_front() {
+                    if let Some(item) = s.items.next() {
                         return Ok(result(false, item.into()));
                     }
-                    let Some(at) = s.next.take() else {
+                    let Some(pager) = s.pager.take() else {
                         return Ok(result(true, JsValue::UNDEFINED));
                     };
-                    (s.client.clone(), s.listing.clone(), s.page_size, at)
+                    (s.client.clone(), pager)
                 };
-                let page = match &listing {
-                    Listing::Catalog => client.catalog_page(page_size, at.as_ref()).await,
-                    Listing::Tags(repo) => client.tags_page(repo, page_size, at.as_ref()).await,
-                };
-                // On an error the listing can be retried from the same page.
-                let page = page.map_err(|e| {
-                    state.borrow_mut().next = Some(at.clone());
-                    errors::to_js(&e)
-                })?;
+                let fetched = client.next_items(&mut pager).await;
                 let mut s = state.borrow_mut();
-                s.items.extend(page.items);
-                s.next = page.next.map(Some);
+                // After a failed fetch the pager names the same page again.
+                s.pager = Some(pager);
+                match fetched.map_err(|e| errors::to_js(&e))? {
+                    Some(items) => s.items = items.into_iter(),
+                    None => return Ok(result(true, JsValue::UNDEFINED)),
+                }
             }
         });
         self.state.borrow_mut().previous = Some(promise.clone());

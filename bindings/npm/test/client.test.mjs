@@ -65,6 +65,54 @@ test("breaking out of a listing stops it", async () => {
   assert.deepEqual(await client.listTags("demo/multi"), ["v1"]);
 });
 
+// Registry 2.8.2 ignores n on tag lists (every tag, unsorted, no Link).
+const TAGS = ["b", "c", "e", "a", "d", "v1.10", "v1.9", "latest", "0"];
+
+/** The same items, each once, in any order. */
+function assertEachOnce(got, want, what) {
+  assert.equal(got.length, want.length, `${what}: ${JSON.stringify(got)}`);
+  assert.deepEqual(new Set(got), new Set(want), what);
+}
+
+test("tags: each exactly once with page sizes 1, 2 and 1000, listed or iterated", async () => {
+  const client = new RegistryClient({ url: NOAUTH() });
+  const repo = freshRepo("tags");
+  const configText = JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } });
+  const config = await client.pushBlob(repo, new Blob([configText]));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config.digest, size: config.size },
+    layers: [],
+  };
+  for (const tag of TAGS) await client.putManifest(repo, tag, manifest);
+
+  const page = await client.tagsPage(repo, { pageSize: 2 });
+  assertEachOnce(page.items, TAGS, "one page of pageSize 2");
+  assert.equal(page.next, null);
+  for (const url of [NOAUTH(), HIDDEN()]) {
+    const c = new RegistryClient({ url });
+    assertEachOnce(await c.listTags(repo), TAGS, `${url} listTags`);
+    // TAGS.length: a full page, so last= asks again and gets the same tags.
+    for (const pageSize of [1, 2, 1000, TAGS.length]) {
+      assertEachOnce(await collect(c.tags(repo, { pageSize })), TAGS, `${url} tags pageSize ${pageSize}`);
+    }
+  }
+});
+
+test("repositories: each exactly once with page sizes 1, 2 and 1000, listed or iterated", async () => {
+  const all = await new RegistryClient({ url: NOAUTH() }).listRepositories();
+  assert.ok(all.length > 2, JSON.stringify(all));
+  assert.equal(new Set(all).size, all.length);
+  for (const url of [NOAUTH(), HIDDEN()]) {
+    const c = new RegistryClient({ url });
+    assertEachOnce(await c.listRepositories(), all, `${url} listRepositories`);
+    for (const pageSize of [1, 2, 1000]) {
+      assertEachOnce(await collect(c.repositories({ pageSize })), all, `${url} repositories pageSize ${pageSize}`);
+    }
+  }
+});
+
 test("manifests are verified, with or without Docker-Content-Digest", async () => {
   for (const url of [NOAUTH(), HIDDEN()]) {
     const client = new RegistryClient({ url });
@@ -158,6 +206,7 @@ async function pushRoundTrip(client) {
   assert.equal(await client.mountBlob(other, chunked.digest, repo), "mounted");
   assert.equal(await client.headBlob(other, chunked.digest), layer.length);
   assert.deepEqual(await client.referrers(repo, put.digest), []);
+  assert.deepEqual(await client.referrers(repo, "t1"), [], "a tag is resolved first");
 
   assert.equal(await client.deleteManifest(repo, "t1"), put.digest);
   await assert.rejects(client.getManifest(repo, "t1"), { code: "NOT_FOUND" });

@@ -113,6 +113,21 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// A descriptor declares more bytes than the core fetches for what it
+    /// describes (an image config over
+    /// [`CONFIG_LIMIT`](crate::summary::CONFIG_LIMIT)); nothing was
+    /// fetched.
+    #[error("{what} {digest} is {size} bytes, over the {limit}-byte limit")]
+    DescriptorTooLarge {
+        /// What the descriptor points at (`image config`, ...).
+        what: &'static str,
+        /// Its digest.
+        digest: Digest,
+        /// The size it declares.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// There are more of something than a bound the caller or the core
     /// sets allows (distinct items of a listing, pages of a listing,
     /// manifests of an image graph).
@@ -202,6 +217,21 @@ mod tests {
         };
         assert_eq!(e.to_string(), "more than 1000000 items in the listing");
         assert_eq!(e.status(), None);
+    }
+
+    #[test]
+    fn descriptor_too_large_message_is_pinned() {
+        let e = Error::DescriptorTooLarge {
+            what: "image config",
+            digest: Digest::sha256(b""),
+            size: 9 << 20,
+            limit: 8 << 20,
+        };
+        assert_eq!(
+            e.to_string(),
+            "image config sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 \
+             is 9437184 bytes, over the 8388608-byte limit"
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@
 //!   drivers share: which manifests to fetch (each once, nested indexes to
 //!   any depth), which blobs to mount, skip or stream (largest first), and
 //!   the order to put manifests in (children before their index).
+//! - [`SummaryPlan`](summary::SummaryPlan): the fan-out of a summary
+//!   (each child manifest of an index once, then the image configs), every
+//!   fetched piece checked against its descriptor.
 //!
 //! ```
 //! use ocireg_core::Reference;

@@ -8,8 +8,8 @@ use ocireg_core::digest::{Digest, VerifyError};
 use ocireg_core::error::TransportErrorKind;
 use ocireg_core::manifest::RawManifest;
 use ocireg_core::ops::{
-    BlobPull, BlobPush, Delete, GetManifest, HeadBlob, HeadManifest, PushOutcome, PushStrategy,
-    PutManifest, Referrers, Resolve,
+    AtDigest, BlobPull, BlobPush, Delete, GetManifest, HeadBlob, HeadManifest, PushOutcome,
+    PushStrategy, PutManifest, Referrers, Resolve,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, Scheme};
@@ -223,6 +223,84 @@ fn delete_by_digest_and_disabled_delete() {
     )
     .err();
     assert_eq!(err.status(), Some(405));
+}
+
+#[test]
+fn delete_by_tag_heads_the_tag_then_deletes_the_digest() {
+    let d = Digest::sha256(b"m");
+    let mut s = Session::default();
+    let head = resp(200)
+        .header("Docker-Content-Digest", &d.to_string())
+        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+    let run = drive(
+        &mut AtDigest::delete_manifest(&local(), &repo("a"), "v1"),
+        &mut s,
+        t0(),
+        vec![
+            (req("HEAD", &format!("{R}/v2/a/manifests/v1")), head),
+            (req("DELETE", &format!("{R}/v2/a/manifests/{d}")), resp(202)),
+        ],
+        b"",
+    );
+    assert_eq!(run.ok(), (d, ()));
+
+    // A digest needs no HEAD.
+    let run = drive(
+        &mut AtDigest::delete_manifest(&local(), &repo("a"), &d.to_string()),
+        &mut s,
+        t0(),
+        vec![(req("DELETE", &format!("{R}/v2/a/manifests/{d}")), resp(202))],
+        b"",
+    );
+    assert_eq!(run.ok(), (d, ()));
+
+    // An unknown tag: the HEAD's 404, and nothing deleted.
+    let err = drive(
+        &mut AtDigest::delete_manifest(&local(), &repo("a"), "gone"),
+        &mut s,
+        t0(),
+        vec![(req("HEAD", &format!("{R}/v2/a/manifests/gone")), resp(404))],
+        b"",
+    )
+    .err();
+    assert!(err.is_not_found(), "{err}");
+}
+
+#[test]
+fn referrers_of_a_tag_head_it_first() {
+    let subject = Digest::sha256(b"subject");
+    let sbom = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": Digest::sha256(b"sbom"), "size": 4, "artifactType": "application/spdx+json"});
+    let list = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [sbom]}).to_string();
+    let mut s = Session::default();
+    let head = resp(200).header("Docker-Content-Digest", &subject.to_string());
+    let run = drive(
+        &mut AtDigest::referrers(&local(), &repo("a"), "v1", Some("application/spdx+json")),
+        &mut s,
+        t0(),
+        vec![
+            (req("HEAD", &format!("{R}/v2/a/manifests/v1")), head),
+            (
+                req(
+                    "GET",
+                    &format!("{R}/v2/a/referrers/{subject}?artifactType=application%2Fspdx%2Bjson"),
+                ),
+                resp(404),
+            ),
+            (
+                req(
+                    "GET",
+                    &format!("{R}/v2/a/manifests/sha256-{}", subject.hex()),
+                ),
+                resp(200)
+                    .header("Content-Type", "application/vnd.oci.image.index.v1+json")
+                    .body(list.as_bytes()),
+            ),
+        ],
+        b"",
+    );
+    let (digest, index) = run.ok();
+    assert_eq!(digest, subject);
+    assert_eq!(index.manifests.len(), 1);
 }
 
 #[test]
@@ -854,43 +932,6 @@ fn a_manifest_reference_that_is_neither_tag_nor_digest_sends_nothing() {
             );
         }
     }
-}
-
-#[test]
-fn delete_by_tag_resolves_with_head_then_deletes_the_digest() {
-    use ocireg_core::ops::DeleteManifest;
-    let body = image(b"{}", &[]);
-    let digest = Digest::sha256(&body);
-    let mut s = Session::default();
-    let run = drive(
-        &mut DeleteManifest::delete_manifest(&local(), &repo("app"), "v1"),
-        &mut s,
-        t0(),
-        vec![
-            (
-                req("HEAD", &format!("{R}/v2/app/manifests/v1")),
-                resp(200).header("Docker-Content-Digest", &digest.to_string()),
-            ),
-            (
-                req("DELETE", &format!("{R}/v2/app/manifests/{digest}")),
-                resp(202),
-            ),
-        ],
-        b"",
-    );
-    assert_eq!(run.ok().0, digest);
-    // By digest: no HEAD.
-    let run = drive(
-        &mut DeleteManifest::delete_manifest(&local(), &repo("app"), &digest.to_string()),
-        &mut s,
-        t0(),
-        vec![(
-            req("DELETE", &format!("{R}/v2/app/manifests/{digest}")),
-            resp(202),
-        )],
-        b"",
-    );
-    assert_eq!(run.ok().0, digest);
 }
 
 #[test]

@@ -6,9 +6,9 @@ use ocireg_core::config::ImageConfig;
 use ocireg_core::digest::{Algorithm, Digest, Hasher};
 use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
-    BlobPull, BlobPush, Delete, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll, ListPage,
-    Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest,
-    PutOutcome, Referrers, Resolve, Resolved,
+    BlobPull, BlobPush, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest,
+    ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo, PushOutcome,
+    PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved, DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
@@ -18,9 +18,6 @@ use ocireg_core::Repository;
 use crate::io::{BlobSource, Sink};
 use crate::transport::{Io, Transport};
 use crate::Error;
-
-/// Items asked for per catalog or tag-list page by the listing methods.
-pub const DEFAULT_PAGE_SIZE: u32 = 1000;
 
 /// Builds a [`Client`].
 #[derive(Clone, Debug)]
@@ -202,7 +199,7 @@ impl Client {
         self.max_parallel
     }
 
-    async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+    pub(crate) async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
         self.transport.run(&mut op, &mut Io::none()).await
     }
 
@@ -212,7 +209,8 @@ impl Client {
         self.run(Ping::new(self.registry.clone())).await
     }
 
-    /// Every repository of the registry.
+    /// Every repository of the registry, each once, in the registry's
+    /// order (the core's [`ListAll`], [`DEFAULT_PAGE_SIZE`] per page).
     pub async fn catalog(&self) -> Result<Vec<String>, Error> {
         self.list_all(Listing::Catalog).await
     }
@@ -224,7 +222,7 @@ impl Client {
         self.page(Listing::Catalog, n, next).await
     }
 
-    /// Every tag of a repository.
+    /// Every tag of a repository, each once (see [`Client::catalog`]).
     pub async fn tags(&self, repository: &Repository) -> Result<Vec<String>, Error> {
         self.list_all(Listing::tags(repository.clone())).await
     }
@@ -239,6 +237,24 @@ impl Client {
         self.page(Listing::tags(repository.clone()), n, next).await
     }
 
+    /// A [`Pager`] over `listing` of this registry, `page_size` items
+    /// asked for per page: drive it with [`Client::next_items`] to list a
+    /// page at a time, each item once, holding one page.
+    pub fn pager(&self, listing: Listing, page_size: Option<u32>) -> Pager {
+        Pager::new(self.registry.clone(), listing, page_size)
+    }
+
+    /// Fetches the page `pager` names and returns its items not seen
+    /// before; `None` once the listing is over. After an error the pager
+    /// still names the same page, so calling again retries it.
+    pub async fn next_items(&self, pager: &mut Pager) -> Result<Option<Vec<String>>, Error> {
+        let Some(op) = pager.next_page() else {
+            return Ok(None);
+        };
+        let page = self.run(op).await?;
+        Ok(Some(pager.accept(page)?))
+    }
+
     async fn list_all(&self, listing: Listing) -> Result<Vec<String>, Error> {
         let op = ListAll::new(self.registry.clone(), listing, Some(DEFAULT_PAGE_SIZE));
         self.run(op).await
@@ -250,12 +266,8 @@ impl Client {
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        let registry = self.registry.clone();
-        let op = match next {
-            Some(u) => ListPage::at(registry, listing, n, u),
-            None => ListPage::first(registry, listing, n),
-        };
-        self.run(op).await
+        self.run(ListPage::new(self.registry.clone(), listing, n, next))
+            .await
     }
 
     /// The manifest `reference` (tag or digest) of `repository`, verified
@@ -315,18 +327,15 @@ impl Client {
     }
 
     /// Deletes the manifest `reference` points at (a tag is resolved to
-    /// its digest first; deleting removes every tag with that digest).
+    /// its digest first: the core's [`DeleteManifest`]; deleting removes
+    /// every tag with that digest). Returns the digest deleted.
     pub async fn delete_manifest(
         &self,
         repository: &Repository,
         reference: &str,
     ) -> Result<Digest, Error> {
-        let digest = match Digest::parse(reference) {
-            Ok(d) => d,
-            Err(_) => self.head_manifest(repository, reference).await?.digest,
-        };
-        self.run(Delete::manifest(&self.registry, repository, &digest))
-            .await?;
+        let op = DeleteManifest::delete_manifest(&self.registry, repository, reference);
+        let (digest, ()) = self.run(op).await?;
         Ok(digest)
     }
 
@@ -336,21 +345,19 @@ impl Client {
             .await
     }
 
-    /// The referrers of the manifest `digest` (signatures, SBOMs, ...),
-    /// only those of `artifact_type` when given.
+    /// The referrers (signatures, SBOMs, ...) of the manifest `reference`
+    /// (a tag, resolved to its digest first, or a digest string) points
+    /// at: the core's [`ReferrersAt`]. Only those of `artifact_type` when
+    /// given.
     pub async fn referrers(
         &self,
         repository: &Repository,
-        digest: &Digest,
+        reference: &str,
         artifact_type: Option<&str>,
     ) -> Result<ImageIndex, Error> {
-        self.run(Referrers::new(
-            &self.registry,
-            repository,
-            *digest,
-            artifact_type,
-        ))
-        .await
+        let op = ReferrersAt::referrers(&self.registry, repository, reference, artifact_type);
+        let (_, index) = self.run(op).await?;
+        Ok(index)
     }
 
     /// Whether a repository has a blob (its size when it does).

@@ -82,7 +82,7 @@ pub use ocireg_core;
 pub use ocireg_core::auth::Credentials;
 pub use ocireg_core::manifest::RawManifest;
 pub use ocireg_core::ops::{
-    Fetched, ManifestHead, Page, PingInfo, PushOutcome, PutOutcome, Resolved,
+    Fetched, Listing, ManifestHead, Page, Pager, PingInfo, PushOutcome, PutOutcome, Resolved,
 };
 pub use ocireg_core::platform::Platform;
 pub use ocireg_core::{Digest, Reference};

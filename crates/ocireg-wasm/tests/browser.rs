@@ -24,6 +24,7 @@ tests!(
     catalog_pages_follow_link,
     catalog_pages_with_last_when_link_is_hidden,
     tags_are_listed,
+    pagers_list_each_item_once,
     manifests_by_tag_are_verified,
     digest_is_computed_when_the_header_is_hidden,
     missing_manifest_is_not_found,

@@ -6,19 +6,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use ocireg_core::auth::{Credentials, Session};
-use ocireg_core::config::ImageConfig;
 use ocireg_core::digest::{Digest, Hasher, Verifier};
 use ocireg_core::manifest::{ImageIndex, RawManifest};
 use ocireg_core::ops::{
-    BlobPull, BlobPush, Delete, Fallback, Fetched, GetManifest, HeadBlob, HeadManifest, ListAll,
-    ListPage, Listing, ManifestHead, Operation, Page, Ping, PingInfo, PushOutcome, PushStrategy,
-    PutManifest, PutOutcome, Referrers, Resolve, Resolved,
+    BlobPull, BlobPush, Delete, DeleteManifest, Fallback, Fetched, GetManifest, HeadBlob,
+    HeadManifest, ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo,
+    PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved,
+    DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig};
-use ocireg_core::summary::{is_image_config, ImageSummary, PlatformSummary};
+use ocireg_core::summary::{ImageSummary, SummaryFetch, SummaryPlan};
 use ocireg_core::url::Url;
 use ocireg_core::{Reference, Repository};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -28,10 +28,6 @@ use crate::docker_config::DockerConfig;
 use crate::source::{BlobSource, BytesSource, FileSource, ReaderSource};
 use crate::transport::{Io, Transport};
 use crate::Error;
-
-/// Items asked for per page by [`Client::catalog`] and [`Client::tags`]
-/// (registry 2.8.2 refuses more than 1000 for the catalog).
-const PAGE_SIZE: u32 = 1000;
 
 /// Which way bytes move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,15 +379,12 @@ impl Client {
             .await
     }
 
-    /// Every repository of a registry.
+    /// Every repository of a registry, each once, in the registry's
+    /// order (the core's [`ListAll`], [`DEFAULT_PAGE_SIZE`] per page).
     pub async fn catalog(&self, domain: &str) -> Result<Vec<String>, Error> {
-        let registry = self.registry(domain)?;
-        self.run(
-            &registry,
-            ListAll::new(registry.clone(), Listing::Catalog, Some(PAGE_SIZE)),
-        )
-        .instrument(tracing::info_span!("ocireg.catalog", %domain))
-        .await
+        self.list_all(self.registry(domain)?, Listing::Catalog)
+            .instrument(tracing::info_span!("ocireg.catalog", %domain))
+            .await
     }
 
     /// One page of the catalog: the first (`next: None`) or the one a
@@ -402,27 +395,12 @@ impl Client {
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        self.list_page(&self.registry(domain)?, Listing::Catalog, n, next)
+        self.list_page(self.registry(domain)?, Listing::Catalog, n, next)
             .await
     }
 
-    /// One page of a listing: the first, or the one at `next`.
-    async fn list_page(
-        &self,
-        registry: &Registry,
-        listing: Listing,
-        n: Option<u32>,
-        next: Option<&Url>,
-    ) -> Result<Page, Error> {
-        let op = match next {
-            Some(u) => ListPage::at(registry.clone(), listing, n, u),
-            None => ListPage::first(registry.clone(), listing, n),
-        };
-        self.run(registry, op).await
-    }
-
-    /// The catalog as a stream of repository names, fetched a page at a
-    /// time.
+    /// The catalog as a stream of repository names, `n` asked for per
+    /// page (see [`Client::tags_stream`]).
     pub fn catalog_stream(
         &self,
         domain: &str,
@@ -431,31 +409,33 @@ impl Client {
         self.list_stream(self.registry(domain), Listing::Catalog, n)
     }
 
-    /// Every tag of a repository.
+    /// Every tag of a repository, each once, in the registry's order (the
+    /// core's [`ListAll`], [`DEFAULT_PAGE_SIZE`] per page).
     pub async fn tags(&self, repository: &Reference) -> Result<Vec<String>, Error> {
-        let registry = self.registry(repository.domain())?;
         let listing = Listing::tags(repository.repository());
-        self.run(
-            &registry,
-            ListAll::new(registry.clone(), listing, Some(PAGE_SIZE)),
-        )
-        .instrument(tracing::info_span!("ocireg.tags", repository = %repository.name()))
-        .await
+        self.list_all(self.registry(repository.domain())?, listing)
+            .instrument(tracing::info_span!("ocireg.tags", repository = %repository.name()))
+            .await
     }
 
-    /// One page of tags.
+    /// One page of tags: the first (`next: None`) or the one a previous
+    /// page pointed at.
     pub async fn tags_page(
         &self,
         repository: &Reference,
         n: Option<u32>,
         next: Option<&Url>,
     ) -> Result<Page, Error> {
-        let registry = self.registry(repository.domain())?;
         let listing = Listing::tags(repository.repository());
-        self.list_page(&registry, listing, n, next).await
+        self.list_page(self.registry(repository.domain())?, listing, n, next)
+            .await
     }
 
-    /// The tags as a stream, fetched a page at a time.
+    /// The tags as a stream, `n` asked for per page: the core's [`Pager`]
+    /// decides the pages and drops items seen before, so each tag comes
+    /// once (registry 2.8.2 ignores `n` and sends every tag, unsorted).
+    /// At most one page of items is held. The stream ends after the last
+    /// page, or after its first error.
     pub fn tags_stream(
         &self,
         repository: &Reference,
@@ -465,6 +445,22 @@ impl Client {
         self.list_stream(self.registry(repository.domain()), listing, n)
     }
 
+    async fn list_all(&self, registry: Registry, listing: Listing) -> Result<Vec<String>, Error> {
+        let op = ListAll::new(registry.clone(), listing, Some(DEFAULT_PAGE_SIZE));
+        self.run(&registry, op).await
+    }
+
+    async fn list_page(
+        &self,
+        registry: Registry,
+        listing: Listing,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> Result<Page, Error> {
+        let op = ListPage::new(registry.clone(), listing, n, next);
+        self.run(&registry, op).await
+    }
+
     fn list_stream(
         &self,
         registry: Result<Registry, Error>,
@@ -472,8 +468,11 @@ impl Client {
         n: u32,
     ) -> impl Stream<Item = Result<String, Error>> + '_ {
         struct State {
-            next: Option<Option<Url>>,
-            buffered: std::collections::VecDeque<String>,
+            /// `None` after an error.
+            pager: Option<Pager>,
+            /// The new items of the last page, not handed out yet.
+            page: std::vec::IntoIter<String>,
+            /// An invalid registry, reported as the stream's one item.
             failed: Option<Error>,
         }
         let (registry, failed) = match registry {
@@ -481,37 +480,47 @@ impl Client {
             Err(e) => (None, Some(e)),
         };
         let start = State {
-            next: Some(None),
-            buffered: Default::default(),
+            pager: registry.clone().map(|r| Pager::new(r, listing, Some(n))),
+            page: Vec::new().into_iter(),
             failed,
         };
         futures_util::stream::unfold(start, move |mut st| {
             let registry = registry.clone();
-            let listing = listing.clone();
             async move {
                 if let Some(e) = st.failed.take() {
-                    st.next = None;
                     return Some((Err(e), st));
                 }
                 let registry = registry?;
                 loop {
-                    if let Some(item) = st.buffered.pop_front() {
+                    if let Some(item) = st.page.next() {
                         return Some((Ok(item), st));
                     }
-                    let at = st.next.take()?;
-                    match self
-                        .list_page(&registry, listing.clone(), Some(n), at.as_ref())
-                        .await
-                    {
-                        Ok(page) => {
-                            st.buffered.extend(page.items);
-                            st.next = page.next.map(Some);
+                    let pager = st.pager.as_mut()?;
+                    match self.next_items(&registry, pager).await {
+                        Ok(Some(items)) => st.page = items.into_iter(),
+                        Ok(None) => return None,
+                        Err(e) => {
+                            st.pager = None;
+                            return Some((Err(e), st));
                         }
-                        Err(e) => return Some((Err(e), st)),
                     }
                 }
             }
         })
+    }
+
+    /// Fetches the page `pager` names and returns its new items; `None`
+    /// once the listing is over.
+    async fn next_items(
+        &self,
+        registry: &Registry,
+        pager: &mut Pager,
+    ) -> Result<Option<Vec<String>>, Error> {
+        let Some(op) = pager.next_page() else {
+            return Ok(None);
+        };
+        let page = self.run(registry, op).await?;
+        Ok(Some(pager.accept(page)?))
     }
 
     /// The manifest a reference points at (by digest, tag, or `latest`),
@@ -603,19 +612,19 @@ impl Client {
     }
 
     /// Deletes the manifest a reference points at (a tag is resolved to
-    /// its digest first; deleting removes every tag with that digest).
+    /// its digest first: the core's [`DeleteManifest`]; deleting removes
+    /// every tag with that digest). Returns the digest deleted.
     pub async fn delete_manifest(&self, reference: &Reference) -> Result<Digest, Error> {
         let registry = self.registry(reference.domain())?;
-        let digest = match reference.digest() {
-            Some(d) => *d,
-            None => self.head_manifest(reference).await?.digest,
-        };
-        self.run(
+        let op = DeleteManifest::delete_manifest(
             &registry,
-            Delete::manifest(&registry, &reference.repository(), &digest),
-        )
-        .instrument(tracing::info_span!("ocireg.delete_manifest", reference = %reference))
-        .await?;
+            &reference.repository(),
+            &manifest_ref(reference),
+        );
+        let (digest, ()) = self
+            .run(&registry, op)
+            .instrument(tracing::info_span!("ocireg.delete_manifest", reference = %reference))
+            .await?;
         Ok(digest)
     }
 
@@ -629,23 +638,23 @@ impl Client {
         .await
     }
 
-    /// The referrers of a manifest (the reference must carry a digest,
-    /// or its tag is resolved first).
+    /// The referrers of the manifest a reference points at (a tag is
+    /// resolved to its digest first: the core's [`ReferrersAt`]), only
+    /// those of `artifact_type` when given.
     pub async fn referrers(
         &self,
         reference: &Reference,
         artifact_type: Option<&str>,
     ) -> Result<ImageIndex, Error> {
         let registry = self.registry(reference.domain())?;
-        let digest = match reference.digest() {
-            Some(d) => *d,
-            None => self.head_manifest(reference).await?.digest,
-        };
-        self.run(
+        let op = ReferrersAt::referrers(
             &registry,
-            Referrers::new(&registry, &reference.repository(), digest, artifact_type),
-        )
-        .await
+            &reference.repository(),
+            &manifest_ref(reference),
+            artifact_type,
+        );
+        let (_, index) = self.run(&registry, op).await?;
+        Ok(index)
     }
 
     fn progress_fn(
@@ -1012,47 +1021,40 @@ impl Client {
     }
 
     /// A tag at a glance: digest, total compressed size, creation date,
-    /// every platform with its config and layers. The index's children and
-    /// their configs are fetched in parallel (within the transfer limit);
-    /// [`ocireg_core::summary`] assembles the result.
+    /// every platform with its config and layers. The core's
+    /// [`SummaryPlan`] decides what to fetch (each child of an index once,
+    /// then the image configs); its jobs run in parallel within the
+    /// transfer limit, from the registry that served the tag first (a
+    /// Docker Hub mirror), then the ones after it.
     pub async fn summary(&self, reference: &Reference) -> Result<ImageSummary, Error> {
-        let root = self.get_manifest(reference).await?.manifest;
-        let platforms = match root.manifest().as_index() {
-            Some(index) => {
-                let jobs = index.manifests.iter().map(|entry| async move {
-                    let _permit = self.semaphore().acquire_owned().await;
-                    let child = reference.without_tag_or_digest().with_digest(entry.digest);
-                    let raw = self.get_manifest(&child).await?.manifest;
-                    self.platform_summary(reference, &raw, Some(entry)).await
+        let root = self.get_manifest(reference).await?;
+        let domain = reference.domain();
+        let candidates =
+            Registry::candidates_from(&root.registry, domain, self.session().config())?;
+        for registry in &candidates {
+            self.credentials_for(registry).await?;
+        }
+        let repository = &reference.repository();
+        let mut plan = SummaryPlan::new(root.manifest)?;
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        loop {
+            for job in plan.next_jobs() {
+                let op = Fallback::new(candidates.clone(), move |registry| {
+                    SummaryFetch::new(registry, repository, job.clone())
                 });
-                futures_util::future::try_join_all(jobs).await?
+                running.push(async move {
+                    let mut op = op?;
+                    let _permit = self.semaphore().acquire_owned().await;
+                    let fetched = self.inner.transport.run(&mut op, &mut Io::none()).await;
+                    fetched.map(|(_, fetched)| fetched)
+                });
             }
-            None => vec![self.platform_summary(reference, &root, None).await?],
-        };
-        Ok(ImageSummary::assemble(&root, platforms))
-    }
-
-    async fn platform_summary(
-        &self,
-        reference: &Reference,
-        raw: &RawManifest,
-        entry: Option<&ocireg_core::manifest::Descriptor>,
-    ) -> Result<PlatformSummary, Error> {
-        let config = match raw.manifest().config() {
-            Some(c) if is_image_config(c) => {
-                let mut bytes = Vec::new();
-                self.pull_blob(reference, &c.digest, Some(c.size), &mut bytes)
-                    .await?;
-                Some(ImageConfig::from_json(&bytes).map_err(|e| {
-                    Error::Registry(ocireg_core::Error::Protocol {
-                        url: format!("/v2/{}/blobs/{}", &reference.repository(), c.digest),
-                        message: e.to_string(),
-                    })
-                })?)
+            match running.next().await {
+                Some(fetched) => plan.report(fetched?)?,
+                None => break,
             }
-            _ => None,
-        };
-        Ok(PlatformSummary::new(raw, entry, config.as_ref()))
+        }
+        Ok(plan.finish()?)
     }
 
     pub(crate) fn semaphore(&self) -> Arc<tokio::sync::Semaphore> {

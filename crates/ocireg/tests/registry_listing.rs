@@ -1,5 +1,5 @@
-//! Catalog pagination, deletes and referrers against the real registry
-//! (Debian's docker-registry, distribution 2.8.2).
+//! Catalog and tag pagination, deletes, referrers and summaries against
+//! the real registry (Debian's docker-registry, distribution 2.8.2).
 
 mod common;
 
@@ -93,6 +93,54 @@ async fn catalog_pages_through_more_than_1000_repositories() {
     );
     drop(proxy);
     discard_storage_in_background(registry);
+}
+
+/// Tags for the page-size test: more than 2, not in lexical order.
+const TAGS: [&str; 9] = ["b", "c", "e", "a", "d", "v1.10", "v1.9", "latest", "0"];
+
+/// The same items, each once, in any order.
+fn assert_each_once(got: &[String], want: &[String], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {got:?}");
+    let got: HashSet<&String> = got.iter().collect();
+    let want: HashSet<&String> = want.iter().collect();
+    assert_eq!(got, want, "{what}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_tag_and_repository_once_whatever_the_page_size() {
+    let registry = Registry::start(Auth::None).unwrap();
+    let host = registry.host();
+    let client = client_for(&registry);
+
+    let app = r(&format!("{host}/list/app:{}", TAGS[0]));
+    let manifest = push_tiny_image(&client, &app, 5).await;
+    for tag in &TAGS[1..] {
+        let tagged = r(&format!("{host}/list/app:{tag}"));
+        client.put_manifest(&tagged, &manifest).await.unwrap();
+    }
+    let mut repos = vec!["list/app".to_string()];
+    for i in 0..4 {
+        let name = format!("list/other-{i}");
+        push_tiny_image(&client, &r(&format!("{host}/{name}:v1")), 10 + i).await;
+        repos.push(name);
+    }
+    let tags: Vec<String> = TAGS.iter().map(|t| t.to_string()).collect();
+
+    // Registry 2.8.2 ignores n on tag lists: one page of every tag.
+    let page = client.tags_page(&app, Some(2), None).await.unwrap();
+    assert_each_once(&page.items, &tags, "one page of n=2");
+    assert_eq!(page.next, None);
+
+    assert_each_once(&client.tags(&app).await.unwrap(), &tags, "tags");
+    assert_each_once(&client.catalog(&host).await.unwrap(), &repos, "catalog");
+    // 9 is the page size that equals the number of tags: the last= fallback
+    // asks again, gets the same tags, and stops.
+    for n in [1, 2, 1000, TAGS.len() as u32] {
+        let streamed: Vec<String> = client.tags_stream(&app, n).try_collect().await.unwrap();
+        assert_each_once(&streamed, &tags, &format!("tags_stream n={n}"));
+        let streamed: Vec<String> = client.catalog_stream(&host, n).try_collect().await.unwrap();
+        assert_each_once(&streamed, &repos, &format!("catalog_stream n={n}"));
+    }
 }
 
 /// Stops `registry`, leaving the removal of its storage (about 19,000
@@ -291,4 +339,76 @@ async fn referrers_fall_back_to_the_tag_schema_on_registry_2_8() {
         .manifest;
     assert_eq!(back.manifest().subject(), Some(&subject.descriptor()));
     assert_eq!(back.manifest().artifact_type(), Some(SBOM));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summary_fetches_each_child_and_config_once() {
+    let registry = Registry::start(Auth::None).unwrap();
+    let host = registry.host();
+    let client = client_for(&registry);
+    let repo = r(&format!("{host}/sum/app"));
+
+    // Two images, and an index listing the first one twice.
+    let mut children = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let config = format!(
+            r#"{{"architecture":"{arch}","os":"linux","created":"2024-0{}-01T00:00:00Z"}}"#,
+            children.len() + 1
+        );
+        client
+            .push_blob_bytes(&repo, Bytes::from(config.clone()))
+            .await
+            .unwrap();
+        let image = tiny_manifest(config.as_bytes());
+        let at = repo.with_digest(image.digest());
+        client.put_manifest(&at, &image).await.unwrap();
+        children.push(image);
+    }
+    let entry = |image: &RawManifest, platform: &str| {
+        let mut d = image.descriptor();
+        d.platform = Some(platform.parse().unwrap());
+        d
+    };
+    let index = ImageIndex::new(
+        media_type::OCI_INDEX,
+        vec![
+            entry(&children[0], "linux/amd64"),
+            entry(&children[1], "linux/arm64/v8"),
+            entry(&children[0], "linux/amd64/v2"),
+        ],
+    );
+    let index = RawManifest::encode(&Manifest::Index(index)).unwrap();
+    client
+        .put_manifest(&r(&format!("{host}/sum/app:multi")), &index)
+        .await
+        .unwrap();
+
+    // Through a proxy that records the requests.
+    let proxy = FaultProxy::start(&registry.url()).unwrap();
+    let via_proxy = Client::builder().use_docker_config(false).build().unwrap();
+    let tagged = r(&format!("{}/sum/app:multi", proxy.host()));
+    let s = via_proxy.summary(&tagged).await.unwrap();
+    let platforms: Vec<_> = s.platforms.iter().map(|p| p.platform.as_deref()).collect();
+    assert_eq!(
+        platforms,
+        [
+            Some("linux/amd64"),
+            Some("linux/arm64/v8"),
+            Some("linux/amd64/v2")
+        ]
+    );
+    assert_eq!(s.digest, index.digest().to_string());
+    assert_eq!(s.created.as_deref(), Some("2024-02-01T00:00:00Z"));
+    let mut targets: Vec<String> = proxy.requests().into_iter().map(|q| q.target).collect();
+    targets.sort();
+    let config = |image: &RawManifest| image.manifest().config().unwrap().digest;
+    let mut want = vec![
+        "/v2/sum/app/manifests/multi".to_string(),
+        format!("/v2/sum/app/manifests/{}", children[0].digest()),
+        format!("/v2/sum/app/manifests/{}", children[1].digest()),
+        format!("/v2/sum/app/blobs/{}", config(&children[0])),
+        format!("/v2/sum/app/blobs/{}", config(&children[1])),
+    ];
+    want.sort();
+    assert_eq!(targets, want);
 }

@@ -2,8 +2,10 @@
 
 use std::io::Write;
 
+use futures_util::{Stream, StreamExt};
 use ocireg::ocireg_core::headers::RateLimit;
 use ocireg::ocireg_core::manifest::{ImageIndex, RawManifest};
+use ocireg::ocireg_core::ops::DEFAULT_PAGE_SIZE;
 use ocireg::{Client, CopyReport, ImageSummary, Platform, Reference};
 use serde_json::{json, Value};
 
@@ -11,16 +13,35 @@ fn io(e: std::io::Error) -> String {
     e.to_string()
 }
 
-/// Items one a line, or a JSON array.
-pub fn print_list(out: &mut impl Write, items: &[String], json: bool) -> Result<(), String> {
-    if json {
-        writeln!(out, "{}", Value::from(items.to_vec())).map_err(io)
-    } else {
-        items
-            .iter()
-            .try_for_each(|i| writeln!(out, "{i}"))
-            .map_err(io)
+/// The items of a listing stream, one a line or as a JSON array, written
+/// as they arrive: each page's items (the ones ready together) are
+/// flushed before the next page is fetched. On an error the output stops
+/// where it is (a JSON array is left open).
+pub async fn print_stream(
+    out: &mut impl Write,
+    items: impl Stream<Item = Result<String, ocireg::Error>>,
+    json: bool,
+) -> Result<(), String> {
+    let mut pages = std::pin::pin!(items.ready_chunks(DEFAULT_PAGE_SIZE as usize));
+    let mut written = 0usize;
+    while let Some(page) = pages.next().await {
+        for item in page {
+            let item = item.map_err(|e| e.to_string())?;
+            match (json, written) {
+                (true, 0) => write!(out, "[{}", Value::from(item)),
+                (true, _) => write!(out, ",{}", Value::from(item)),
+                (false, _) => writeln!(out, "{item}"),
+            }
+            .map_err(io)?;
+            written += 1;
+        }
+        out.flush().map_err(io)?;
     }
+    if json {
+        let open = if written == 0 { "[" } else { "" };
+        writeln!(out, "{open}]").map_err(io)?;
+    }
+    Ok(())
 }
 
 /// The manifest a reference points at, or its platform's.
@@ -43,13 +64,9 @@ pub async fn manifest(
     }
 }
 
-/// The platform to pick from an index when none is given: linux/amd64.
-fn default_platform() -> Platform {
-    Platform::new("linux", "amd64")
-}
-
 /// The config blob's bytes of an image (an index is resolved to the given
-/// platform, or linux/amd64).
+/// platform, or the core's default choice: linux on this machine's CPU
+/// architecture).
 pub async fn config_bytes(
     client: &Client,
     r: &Reference,
@@ -58,7 +75,7 @@ pub async fn config_bytes(
     let raw = manifest(client, r, platform).await?;
     let raw = if raw.manifest().kind().is_index() {
         client
-            .resolve(r, &default_platform())
+            .resolve(r, &Platform::default_choice())
             .await
             .map_err(|e| e.to_string())?
             .manifest

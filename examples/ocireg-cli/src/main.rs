@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use ocireg::ocireg_core::ops::DEFAULT_PAGE_SIZE;
 use ocireg::{Client, CopyOptions, Credentials, Platform, Reference};
 use ocireg_cli::{commands, progress::Bars};
 
@@ -232,15 +233,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     let result = match cli.command {
         Command::Ref => Ok(()),
         Command::Catalog { registry } => {
-            let repos = client.catalog(&registry).await.map_err(|e| e.to_string())?;
-            commands::print_list(&mut out, &repos, json)
+            let repos = client.catalog_stream(&registry, DEFAULT_PAGE_SIZE);
+            commands::print_stream(&mut out, repos, json).await
         }
         Command::Tags { repository } => {
-            let tags = client
-                .tags(&parse(&repository)?)
-                .await
-                .map_err(|e| e.to_string())?;
-            commands::print_list(&mut out, &tags, json)
+            let tags = client.tags_stream(&parse(&repository)?, DEFAULT_PAGE_SIZE);
+            commands::print_stream(&mut out, tags, json).await
         }
         Command::Manifest {
             reference,

@@ -5,6 +5,7 @@ import {
   parseReference,
   version,
   type ClientOptions,
+  type ErrorCode,
   type ImageSummary,
   type Manifest,
   type OciregError,
@@ -52,6 +53,8 @@ export async function tour(options: ClientOptions): Promise<void> {
   await client.putManifest("team/app", "v3", m.manifest);
   const referrers = await client.referrers("team/app", m.digest, { artifactType: "application/spdx+json" });
   const firstType: string | undefined = referrers[0]?.artifactType;
+  const ofTag = await client.referrers("team/app", "v2");
+  console.log(ofTag.length);
   const deleted: string = await client.deleteManifest("team/app", "v2");
   await client.deleteBlob("team/app", pushed.digest);
   console.log(mediaType, sameDigest, index, config, outcome, size, firstType, deleted);
@@ -66,6 +69,8 @@ export async function tour(options: ClientOptions): Promise<void> {
   } catch (e) {
     const err = e as OciregError;
     if (err.code === "NOT_FOUND" || err.status === 404) console.log(err.message, err.registryErrors);
+    const tooMany: ErrorCode = "TOO_MANY";
+    if (err.code === tooMany) console.log("a listing past its bound");
   }
   client.free();
 }

@@ -88,6 +88,11 @@ use crate::requests;
 /// fails the page with [`Error::TooLarge`].
 pub const PAGE_LIMIT: u64 = 4 << 20;
 
+/// Items to ask for per page when the caller names no page size: the
+/// most registry 2.8.2 accepts for the catalog (past 1000 it answers 400
+/// `PAGINATION_NUMBER_INVALID`), so a listing takes few round trips.
+pub const DEFAULT_PAGE_SIZE: u32 = 1000;
+
 /// What is listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -247,6 +252,21 @@ pub struct ListPage {
 }
 
 impl ListPage {
+    /// The first page (`next: None`) or the page at `next` (a previous
+    /// [`Page`]'s), of up to `n` items when `n` is given: what a caller
+    /// that hands out pages one at a time (a UI's "more" button) asks for.
+    pub fn new(
+        registry: Registry,
+        listing: Listing,
+        n: Option<u32>,
+        next: Option<&Url>,
+    ) -> ListPage {
+        match next {
+            Some(url) => ListPage::at(registry, listing, n, url),
+            None => ListPage::first(registry, listing, n),
+        }
+    }
+
     /// The first page, of up to `n` items when `n` is given (registries
     /// cap it; registry 2.8.2 refuses more than 1000 for the catalog).
     pub fn first(registry: Registry, listing: Listing, n: Option<u32>) -> ListPage {

@@ -8,7 +8,7 @@
 //!                   \--200 without it--> GET, hash the bytes --> Done
 //! PutManifest:    PUT (Content-Type) --201--> Done(PutOutcome)
 //! Delete: DELETE by digest --202--> Done(())
-//! AtDigest:       [HEAD <tag> -->] op(digest), e.g. DeleteManifest
+//! AtDigest:       [HEAD <tag> -->] op(digest): DeleteManifest, ReferrersAt
 //! ```
 
 use std::ops::Range;
@@ -18,6 +18,7 @@ use http::StatusCode;
 use url::Url;
 
 use super::exchange::{redact_query, Exchange};
+use super::referrers::Referrers;
 use super::{fail, other_step};
 use super::{Context, Input, Operation, Response, Step, MANIFEST_LIMIT, SMALL_BODY_LIMIT};
 use crate::auth::{Scope, Scopes};
@@ -460,6 +461,28 @@ impl AtDigest<Delete> {
         let (r, repo) = (registry.clone(), repository.clone());
         AtDigest::new(registry, repository, reference, move |d| {
             Delete::manifest(&r, &repo, &d)
+        })
+    }
+}
+
+/// Lists the referrers of the manifest a reference names (a tag is
+/// resolved first; the referrers API and its tag-schema fallback take a
+/// digest). The output is the subject's digest and its referrers.
+pub type ReferrersAt = AtDigest<Referrers>;
+
+impl AtDigest<Referrers> {
+    /// The referrers of what `reference` (a tag or a digest string) of
+    /// `repository` points at, only those of `artifact_type` when given.
+    pub fn referrers(
+        registry: &Registry,
+        repository: &Repository,
+        reference: &str,
+        artifact_type: Option<&str>,
+    ) -> Self {
+        let (r, repo) = (registry.clone(), repository.clone());
+        let artifact_type = artifact_type.map(str::to_string);
+        AtDigest::new(registry, repository, reference, move |d| {
+            Referrers::new(&r, &repo, d, artifact_type.as_deref())
         })
     }
 }

@@ -193,10 +193,10 @@ pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
 pub use exchange::{Exchange, Exchanged};
 pub use fallback::Fallback;
-pub use list::{ListAll, ListPage, Listing, Page, PAGE_LIMIT};
+pub use list::{ListAll, ListPage, Listing, Page, DEFAULT_PAGE_SIZE, PAGE_LIMIT};
 pub use manifest::{
     AtDigest, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead,
-    PutManifest, PutOutcome,
+    PutManifest, PutOutcome, ReferrersAt,
 };
 pub use pager::{Pager, DEFAULT_MAX_ITEMS, MAX_PAGES};
 pub use ping::{Ping, PingInfo};

@@ -7,8 +7,8 @@ use ocireg_core::manifest::{media_type, Descriptor, ImageManifest, Manifest};
 use ocireg_core::ops::TransportErrorKind;
 use ocireg_core::Repository;
 use ocireg_wasm::{
-    BlobSource, Client, Credentials, Digest, Error, JsChunks, Platform, PushOptions, PushOutcome,
-    RawManifest,
+    BlobSource, Client, Credentials, Digest, Error, JsChunks, Listing, Platform, PushOptions,
+    PushOutcome, RawManifest,
 };
 
 macro_rules! server {
@@ -125,6 +125,31 @@ pub async fn tags_are_listed() {
         .unwrap();
     assert_eq!(page.items, ["v1"]);
     assert_eq!(page.next, None);
+}
+
+pub async fn pagers_list_each_item_once() {
+    let all = noauth().catalog().await.unwrap();
+    for client in [noauth(), hidden()] {
+        for n in [1, 2, 1000] {
+            let mut pager = client.pager(Listing::Catalog, Some(n));
+            let mut listed = Vec::new();
+            while let Some(items) = client.next_items(&mut pager).await.unwrap() {
+                assert!(items.len() <= n as usize, "{items:?}");
+                listed.extend(items);
+            }
+            assert_eq!(listed, all, "n={n}");
+            assert!(pager.is_done());
+        }
+        // Registry 2.8.2 ignores n on tags; a page of exactly n asks again
+        // (last=), gets the same tag, and the pager ends.
+        let mut pager = client.pager(Listing::tags(repo("demo/multi")), Some(1));
+        assert_eq!(
+            client.next_items(&mut pager).await.unwrap(),
+            Some(vec!["v1".to_string()])
+        );
+        assert_eq!(client.next_items(&mut pager).await.unwrap(), Some(vec![]));
+        assert_eq!(client.next_items(&mut pager).await.unwrap(), None);
+    }
 }
 
 pub async fn manifests_by_tag_are_verified() {
@@ -347,8 +372,11 @@ async fn push_round_trip(client: &Client) {
         Some(layer.len() as u64)
     );
 
-    let referrers = client.referrers(&repo, &raw.digest(), None).await.unwrap();
-    assert!(referrers.manifests.is_empty());
+    // By digest, and by tag (resolved with a HEAD first).
+    for reference in [raw.digest().to_string(), "t1".to_string()] {
+        let referrers = client.referrers(&repo, &reference, None).await.unwrap();
+        assert!(referrers.manifests.is_empty(), "{reference}");
+    }
 
     assert_eq!(
         client.delete_manifest(&repo, "t1").await.unwrap(),

@@ -1,8 +1,9 @@
 //! What a UI or `inspect` shows for a tag: digest, total compressed size,
 //! creation date, and every platform with its config, assembled from the
-//! manifests and configs a transport fetched. No I/O: the transports fetch
-//! (the index's children and their configs, with bounded concurrency) and
-//! hand the pieces here.
+//! manifests and configs a transport fetched. No I/O: [`SummaryPlan`]
+//! says what to fetch (the index's children, each once, and their image
+//! configs, bounded by [`CONFIG_LIMIT`]) and checks what comes back; the
+//! transports fetch, with bounded concurrency, and report.
 //!
 //! ```
 //! use ocireg_core::manifest::RawManifest;
@@ -20,6 +21,9 @@
 //! assert_eq!(summary.platforms[0].layers, 1);
 //! ```
 
+mod fetch;
+mod plan;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -28,6 +32,9 @@ use crate::config::ImageConfig;
 use crate::dates::rfc3339_to_unix;
 use crate::digest::Digest;
 use crate::manifest::{media_type, Descriptor, RawManifest};
+
+pub use fetch::{SummaryFetch, SummaryFetched};
+pub use plan::{SummaryJob, SummaryPlan, CONFIG_LIMIT};
 
 /// A tag (or digest) at a glance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
