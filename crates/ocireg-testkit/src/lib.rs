@@ -48,6 +48,7 @@
 mod accept;
 mod cors;
 mod fault;
+pub mod graph;
 pub mod http;
 mod image;
 mod registry;

@@ -14,131 +14,12 @@ use std::path::Path;
 
 use common::{client_for, pseudo_random, r, seed_with_skopeo};
 use ocireg::{Client, CopyOptions, Reference};
-use ocireg_testkit::http;
+use ocireg_testkit::graph::{
+    config, descriptor, get_manifest, get_manifest_bytes, image_manifest, index, push_nested_graph,
+    sha256, sha512, verify_layout, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST,
+};
 use ocireg_testkit::{Auth, FaultProxy, ImageInfo, ImageSpec, Registry, Reply, ScriptedServer};
-use serde_json::{json, Value};
-use sha2::Digest as _;
-
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&sha2::Sha256::digest(bytes)))
-}
-
-fn sha512(bytes: &[u8]) -> String {
-    format!("sha512:{}", hex(&sha2::Sha512::digest(bytes)))
-}
-
-/// A descriptor of `bytes` under `digest`.
-fn descriptor(media_type: &str, digest: &str, bytes: &[u8]) -> Value {
-    json!({"mediaType": media_type, "digest": digest, "size": bytes.len()})
-}
-
-fn image_manifest(config: Value, layers: Vec<Value>) -> Vec<u8> {
-    let m =
-        json!({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": layers});
-    serde_json::to_vec(&m).unwrap()
-}
-
-fn index(children: Vec<Value>) -> Vec<u8> {
-    let i = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": children});
-    serde_json::to_vec(&i).unwrap()
-}
-
-fn config(seed: u64) -> Vec<u8> {
-    format!(r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[]}},"config":{{"Labels":{{"seed":"{seed}"}}}}}}"#).into_bytes()
-}
-
-/// `POST` an upload, then `PUT` the bytes at its `Location`.
-fn upload_blob(registry: &Registry, repo: &str, bytes: &[u8]) -> String {
-    let digest = sha256(bytes);
-    let started = http::request(
-        "POST",
-        &format!("{}/v2/{repo}/blobs/uploads/", registry.url()),
-        &[],
-        b"",
-    )
-    .unwrap();
-    assert_eq!(started.status, 202, "{}", started.text());
-    let location = started.header("location").unwrap().to_string();
-    let separator = if location.contains('?') { '&' } else { '?' };
-    let done = http::request(
-        "PUT",
-        &format!("{location}{separator}digest={digest}"),
-        &[("Content-Type", "application/octet-stream")],
-        bytes,
-    )
-    .unwrap();
-    assert_eq!(done.status, 201, "{}", done.text());
-    digest
-}
-
-fn put_manifest(registry: &Registry, repo: &str, reference: &str, media_type: &str, bytes: &[u8]) {
-    let put = http::request(
-        "PUT",
-        &format!("{}/v2/{repo}/manifests/{reference}", registry.url()),
-        &[("Content-Type", media_type)],
-        bytes,
-    )
-    .unwrap();
-    assert_eq!(put.status, 201, "{reference}: {}", put.text());
-}
-
-/// `GET` a manifest, accepting OCI indexes and images.
-fn get_manifest(registry: &Registry, repo: &str, reference: &str) -> http::Response {
-    http::request(
-        "GET",
-        &format!("{}/v2/{repo}/manifests/{reference}", registry.url()),
-        &[("Accept", &format!("{OCI_INDEX}, {OCI_MANIFEST}"))],
-        b"",
-    )
-    .unwrap()
-}
-
-fn get_manifest_bytes(registry: &Registry, repo: &str, reference: &str) -> Vec<u8> {
-    let got = get_manifest(registry, repo, reference);
-    assert_eq!(got.status, 200, "{reference}: {}", got.text());
-    got.body
-}
-
-/// Every file under the layout's `blobs/`, hashed with the algorithm its
-/// directory names and checked against its file name; returns the
-/// digests. Also checks that the layout holds nothing else than
-/// `oci-layout`, `index.json` and `blobs/` (no partial download left).
-fn verify_layout(dir: &Path) -> Vec<String> {
-    let mut top: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    top.sort();
-    assert_eq!(top, ["blobs", "index.json", "oci-layout"]);
-    let mut digests = Vec::new();
-    for algorithm in std::fs::read_dir(dir.join("blobs")).unwrap() {
-        let algorithm = algorithm.unwrap();
-        let name = algorithm.file_name().to_string_lossy().into_owned();
-        for file in std::fs::read_dir(algorithm.path()).unwrap() {
-            let path = file.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap();
-            let actual = match name.as_str() {
-                "sha256" => sha256(&bytes),
-                "sha512" => sha512(&bytes),
-                other => panic!("unexpected algorithm directory {other}"),
-            };
-            let expected = format!("{name}:{}", path.file_name().unwrap().to_string_lossy());
-            assert_eq!(actual, expected, "{}", path.display());
-            digests.push(expected);
-        }
-    }
-    digests.sort();
-    digests
-}
+use serde_json::Value;
 
 /// The digest of the single entry of the layout's `index.json`, and its
 /// ref name.
@@ -153,64 +34,11 @@ fn index_entry(dir: &Path) -> (String, Option<String>) {
     (entries[0]["digest"].as_str().unwrap().to_string(), name)
 }
 
-/// What the nested graph is made of, by digest.
-struct Nested {
-    root: String,
-    manifests: Vec<String>,
-    blobs: Vec<String>,
-}
-
-/// index -> index -> index -> two images sharing a layer, pushed to
-/// `repo` (the top as `v1`) with plain HTTP, children first.
-fn push_nested_graph(registry: &Registry, repo: &str) -> Nested {
-    let base = pseudo_random(40_000, 1);
-    let (amd, arm) = (pseudo_random(30_000, 2), pseudo_random(20_000, 3));
-    let (amd_config, arm_config) = (config(1), config(2));
-    let mut blobs = Vec::new();
-    for bytes in [&base, &amd, &arm, &amd_config, &arm_config] {
-        blobs.push(upload_blob(registry, repo, bytes));
-    }
-    let layer = |bytes: &[u8]| descriptor(OCI_LAYER, &sha256(bytes), bytes);
-    let cfg = |bytes: &[u8]| descriptor(OCI_CONFIG, &sha256(bytes), bytes);
-    let amd_image = image_manifest(cfg(&amd_config), vec![layer(&base), layer(&amd)]);
-    let arm_image = image_manifest(cfg(&arm_config), vec![layer(&base), layer(&arm)]);
-    let with_platform = |bytes: &[u8], arch: &str| {
-        let mut d = descriptor(OCI_MANIFEST, &sha256(bytes), bytes);
-        d["platform"] = json!({"os": "linux", "architecture": arch});
-        d
-    };
-    let level3 = index(vec![
-        with_platform(&amd_image, "amd64"),
-        with_platform(&arm_image, "arm64"),
-    ]);
-    let level2 = index(vec![descriptor(OCI_INDEX, &sha256(&level3), &level3)]);
-    let level1 = index(vec![descriptor(OCI_INDEX, &sha256(&level2), &level2)]);
-    let mut manifests = Vec::new();
-    for (bytes, media_type) in [
-        (&amd_image, OCI_MANIFEST),
-        (&arm_image, OCI_MANIFEST),
-        (&level3, OCI_INDEX),
-        (&level2, OCI_INDEX),
-    ] {
-        let digest = sha256(bytes);
-        put_manifest(registry, repo, &digest, media_type, bytes);
-        manifests.push(digest);
-    }
-    put_manifest(registry, repo, "v1", OCI_INDEX, &level1);
-    let root = sha256(&level1);
-    manifests.push(root.clone());
-    Nested {
-        root,
-        manifests,
-        blobs,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn three_level_index_pulls_into_a_complete_layout_and_pushes_back_the_same() {
     let registry = Registry::start(Auth::None).unwrap();
     let host = registry.host();
-    let graph = push_nested_graph(&registry, "nested/app");
+    let graph = push_nested_graph(&registry, "nested/app", "v1");
     let client = client_for(&registry);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("layout");
@@ -222,14 +50,7 @@ async fn three_level_index_pulls_into_a_complete_layout_and_pushes_back_the_same
     assert_eq!(pulled.blobs, 5, "two configs, three distinct layers");
     // Three indexes, two images, two configs, three layers: every one
     // there and whole.
-    let mut expected: Vec<String> = graph
-        .manifests
-        .iter()
-        .chain(&graph.blobs)
-        .cloned()
-        .collect();
-    expected.sort();
-    assert_eq!(verify_layout(&dir), expected);
+    assert_eq!(verify_layout(&dir), graph.digests());
     assert_eq!(
         index_entry(&dir),
         (graph.root.clone(), Some("v1".to_string()))

@@ -307,3 +307,36 @@ fn oci_layouts_interoperate_with_skopeo() {
         serde_json::from_str(&ok(&["manifest", &format!("{h}/arm-only/img:v1")])).unwrap();
     assert_eq!(m["mediaType"], "application/vnd.oci.image.manifest.v1+json");
 }
+
+#[test]
+fn a_three_level_index_pulls_into_a_verified_layout_and_pushes_back_the_same() {
+    use ocireg_testkit::graph::{get_manifest_bytes, push_nested_graph, sha256, verify_layout};
+    let registry = Registry::start(Auth::None).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let h = registry.host();
+    // Pushed with plain HTTP requests, not by ocireg.
+    let graph = push_nested_graph(&registry, "nested/app", "v1");
+
+    let dir = tmp.path().join("layout");
+    ok(&["pull", &format!("{h}/nested/app:v1"), dir.to_str().unwrap()]);
+    let mut expected: Vec<String> = graph
+        .manifests
+        .iter()
+        .chain(&graph.blobs)
+        .cloned()
+        .collect();
+    expected.sort();
+    assert_eq!(verify_layout(&dir), expected);
+
+    ok(&[
+        "push",
+        dir.to_str().unwrap(),
+        &format!("{h}/nested/back:v2"),
+    ]);
+    let root = get_manifest_bytes(&registry, "nested/back", "v2");
+    assert_eq!(sha256(&root), graph.root);
+    assert_eq!(
+        ok(&["digest", &format!("{h}/nested/back:v2")]).trim(),
+        graph.root
+    );
+}
