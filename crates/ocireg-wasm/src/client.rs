@@ -200,7 +200,7 @@ impl Client {
     }
 
     pub(crate) async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
-        self.transport.run(&mut op, &mut Io::none()).await
+        self.transport.run(&mut op, &mut Io::default()).await
     }
 
     /// Checks that the registry serves the v2 API, authenticating if it

@@ -22,22 +22,15 @@ use crate::io::{each_piece, js_message, BlobSource, Sink};
 use crate::{clock, Error};
 
 /// Where streamed bytes go, where uploaded bytes come from, and who hears
-/// of progress (bytes moved since the last call).
+/// of progress (bytes moved since the last call). `Io::default()` is none
+/// of them.
+#[derive(Default)]
 pub(crate) struct Io<'a> {
     pub sink: Option<&'a mut dyn Sink>,
     pub source: Option<&'a BlobSource>,
     pub progress: Option<&'a dyn Fn(u64)>,
 }
 
-impl Io<'_> {
-    pub(crate) fn none() -> Io<'static> {
-        Io {
-            sink: None,
-            source: None,
-            progress: None,
-        }
-    }
-}
 
 /// Sends requests for operations. Clones share the session (credentials,
 /// what each host asked for, the token cache).
@@ -50,9 +43,10 @@ impl Transport {
     /// Lends the session to the operation for one call. Never held across
     /// an `await`, so concurrent operations share it safely.
     fn with_cx<R>(&self, f: impl FnOnce(&mut Context<'_>) -> R) -> R {
-        let mut session = self.session.borrow_mut();
-        let mut cx = Context::new(clock::now(), &mut session);
-        f(&mut cx)
+        f(&mut Context::new(
+            clock::now(),
+            &mut self.session.borrow_mut(),
+        ))
     }
 
     /// Runs `op` to completion.
@@ -88,41 +82,39 @@ impl Transport {
                     let mut sent = |bytes: &[u8]| {
                         self.with_cx(|cx| op.handle(cx, Input::Sent(bytes)));
                     };
-                    match send(request, io, &mut sent).await {
-                        Ok((response, stream)) => {
-                            body = stream;
-                            self.with_cx(|cx| op.handle(cx, Input::Response(response)));
-                        }
-                        Err(e) => {
-                            self.with_cx(|cx| op.handle(cx, Input::Error(e)));
-                        }
-                    }
+                    let response = send(request, io, &mut sent).await.map(|(head, reader)| {
+                        body = reader;
+                        head
+                    });
+                    self.with_cx(|cx| op.handle(cx, response.into()));
                 }
                 Step::Read => {
                     let next = match body.as_mut() {
                         Some(b) => b.next().await,
                         None => Ok(None),
                     };
-                    match next {
+                    // A chunk is copied out of JavaScript memory for the
+                    // operation; the sink takes the JS view of its kept part.
+                    let js = match &next {
                         Ok(Some(chunk)) => {
                             buf.resize(chunk.length() as usize, 0);
                             chunk.copy_to(&mut buf);
-                            let keep = self.with_cx(|cx| op.handle(cx, Input::Chunk(&buf)));
-                            if let Some(sink) = io.sink.as_mut() {
-                                let js = chunk.subarray(keep.start as u32, keep.end as u32);
-                                sink.write(&buf[keep.clone()], &js);
-                            }
-                            if let Some(p) = io.progress {
-                                p(keep.len() as u64);
-                            }
+                            Some(chunk.clone())
                         }
-                        Ok(None) => {
+                        _ => {
                             body = None;
-                            self.with_cx(|cx| op.handle(cx, Input::End));
+                            None
                         }
-                        Err(e) => {
-                            body = None;
-                            self.with_cx(|cx| op.handle(cx, Input::Error(e)));
+                    };
+                    let read = next.map(|c| c.map(|_| buf.as_slice()));
+                    let keep = self.with_cx(|cx| op.handle(cx, read.into()));
+                    if let Some(js) = js {
+                        if let Some(sink) = io.sink.as_mut() {
+                            let part = js.subarray(keep.start as u32, keep.end as u32);
+                            sink.write(&buf[keep.clone()], &part);
+                        }
+                        if let Some(p) = io.progress {
+                            p(keep.len() as u64);
                         }
                     }
                 }

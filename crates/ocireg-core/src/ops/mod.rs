@@ -248,6 +248,28 @@ pub enum Input<'a> {
     Sent(&'a [u8]),
 }
 
+impl From<Result<Response, TransportError>> for Input<'_> {
+    /// What a send came to: its response, or why there is none.
+    fn from(sent: Result<Response, TransportError>) -> Self {
+        match sent {
+            Ok(response) => Input::Response(response),
+            Err(error) => Input::Error(error),
+        }
+    }
+}
+
+impl<'a> From<Result<Option<&'a [u8]>, TransportError>> for Input<'a> {
+    /// What a read of a streamed body came to: a chunk, the end, or why
+    /// it broke off.
+    fn from(read: Result<Option<&'a [u8]>, TransportError>) -> Self {
+        match read {
+            Ok(Some(chunk)) => Input::Chunk(chunk),
+            Ok(None) => Input::End,
+            Err(error) => Input::Error(error),
+        }
+    }
+}
+
 /// The body of a request. Exhaustive: transports send every kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestBody {
