@@ -162,10 +162,7 @@ fn entry_credentials(e: &AuthEntry) -> Result<Option<Credentials>, Error> {
         pass = Some(p.to_string());
     }
     if let Some(token) = e.identitytoken.as_deref().filter(|t| !t.is_empty()) {
-        return Ok(Some(Credentials::IdentityToken {
-            username: user,
-            token: token.to_string(),
-        }));
+        return Ok(Some(Credentials::identity_token(user, token)));
     }
     Ok(match (user, pass) {
         (Some(u), Some(p)) if !u.is_empty() => Some(Credentials::basic(u, p)),
@@ -215,10 +212,7 @@ async fn run_helper(name: &str, server: &str) -> Result<Credentials, Error> {
     let parsed: HelperOutput = serde_json::from_slice(&out.stdout)
         .map_err(|e| Error::Credentials(format!("{program} printed no credentials JSON: {e}")))?;
     Ok(if parsed.username == "<token>" {
-        Credentials::IdentityToken {
-            username: None,
-            token: parsed.secret,
-        }
+        Credentials::identity_token(None, parsed.secret)
     } else {
         Credentials::basic(parsed.username, parsed.secret)
     })
@@ -288,7 +282,7 @@ mod tests {
             Credentials::basic("carol", "s3")
         );
         assert!(
-            matches!(cfg.credentials("registry-1.docker.io").await.unwrap(), Credentials::IdentityToken { token, .. } if token == "idt")
+            matches!(cfg.credentials("registry-1.docker.io").await.unwrap(), Credentials::IdentityToken { token, .. } if token.expose() == "idt")
         );
         assert_eq!(
             cfg.credentials("nowhere.io").await.unwrap(),
