@@ -58,15 +58,21 @@ fn assert_no_secret(text: &str) {
 }
 
 /// An operation that formats itself, its steps, its inputs and the
-/// session around every call, and checks each text for secrets.
+/// session around every call (or, `op_only`, itself alone: what
+/// `tracing::debug!(?op)` prints), and checks each text for secrets.
 struct Watch<O> {
     op: O,
+    op_only: bool,
     texts: usize,
 }
 
 impl<O> Watch<O> {
     fn new(op: O) -> Watch<O> {
-        Watch { op, texts: 0 }
+        Watch {
+            op,
+            op_only: false,
+            texts: 0,
+        }
     }
 
     fn check(&mut self, text: String) {
@@ -82,6 +88,9 @@ where
     fn check_around(&mut self, cx: &mut Context<'_>) {
         let op = format!("{:?}\n{:#?}", self.op, self.op);
         self.check(op);
+        if self.op_only {
+            return;
+        }
         let session = cx.session();
         let session = format!("{session:?}\n{session:#?}");
         self.check(session);
@@ -98,6 +107,10 @@ where
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Step<O::Output> {
         let step = self.op.poll(cx);
+        if self.op_only {
+            self.check_around(cx);
+            return step;
+        }
         self.check(format!("{step:?}\n{step:#?}"));
         match &step {
             Step::Send(request) => {
@@ -115,9 +128,11 @@ where
     }
 
     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
-        self.check(format!("{input:?}\n{input:#?}"));
-        if let Input::Error(e) = &input {
-            self.check(format!("{e}"));
+        if !self.op_only {
+            self.check(format!("{input:?}\n{input:#?}"));
+            if let Input::Error(e) = &input {
+                self.check(format!("{e}"));
+            }
         }
         let kept = self.op.handle(cx, input);
         self.check_around(cx);
@@ -281,6 +296,37 @@ fn token_server_transcript_shows_no_secret() {
     )
     .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+}
+
+#[test]
+fn an_operation_holding_a_token_debugs_without_it() {
+    let mut s = Session::default();
+    s.set_credentials("127.0.0.1:5000", Credentials::basic("alice", PASSWORD));
+    let url = format!("{R}/v2/a/manifests/v1");
+    let mut watch = Watch::new(GetManifest::new(&local(), &repo("a"), "v1"));
+    watch.op_only = true;
+    let script = vec![
+        (
+            req("GET", &url),
+            resp(401).header(
+                "WWW-Authenticate",
+                r#"Bearer realm="http://127.0.0.1:5001/auth",service="reg""#,
+            ),
+        ),
+        (
+            req(
+                "GET",
+                "http://127.0.0.1:5001/auth?service=reg&scope=repository%3Aa%3Apull&account=alice",
+            ),
+            resp(200).json(json!({"token": TOKEN, "expires_in": 300})),
+        ),
+        (
+            req("GET", &url).header("authorization", &format!("Bearer {TOKEN}")),
+            manifest_reply(),
+        ),
+    ];
+    drive(&mut watch, &mut s, t0(), script, b"").ok();
+    assert!(watch.texts >= 6, "{}", watch.texts);
 }
 
 #[test]
