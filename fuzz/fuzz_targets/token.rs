@@ -41,7 +41,11 @@ fuzz_target!(|data: &[u8]| {
     assert!(!other_debug.contains(OTHER_TOKEN) && !other_debug.contains(OTHER_REFRESH));
     // ...so it shows a long secret only when the secret is a piece of the
     // fixed text itself (a token such as `TokenResponse`).
-    for secret in [Some(r.token()), r.refresh_token()].into_iter().flatten() {
+    for secret in [Some(r.token()), r.refresh_token()]
+        .into_iter()
+        .flatten()
+        .map(|s| s.expose())
+    {
         if secret.len() > 8 && debug.contains(secret) {
             let fixed = other_debug
                 .replace(OTHER_TOKEN, "")

@@ -118,7 +118,7 @@ impl RegistryClient {
             o.string("password")?,
             o.string("token")?,
         ) {
-            (_, _, Some(token)) => Credentials::Bearer(token),
+            (_, _, Some(token)) => Credentials::bearer(token),
             (Some(user), Some(password), None) => Credentials::basic(user, password),
             (None, None, None) => Credentials::Anonymous,
             _ => return Err(invalid("options.username and options.password go together")),

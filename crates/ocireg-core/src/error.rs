@@ -51,12 +51,17 @@ impl fmt::Display for TransportErrorKind {
 }
 
 impl TransportError {
-    /// A transport error of `kind` with a description.
+    /// A transport error of `kind` with a description. Every URL in the
+    /// description loses its query and user info
+    /// ([`redact::urls_in`](crate::redact::urls_in)): HTTP libraries print
+    /// the URL they failed on, and a pre-signed one carries a signature.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
-        TransportError {
-            kind,
-            message: message.into(),
-        }
+        let message = message.into();
+        let message = match crate::redact::urls_in(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(redacted) => redacted,
+        };
+        TransportError { kind, message }
     }
 
     /// The kind.
@@ -208,6 +213,21 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_messages_lose_url_queries() {
+        let e = TransportError::new(
+            TransportErrorKind::Connect,
+            "error sending request for url (https://s3.example/b?X-Amz-Signature=f00d): refused",
+        );
+        assert_eq!(
+            e.to_string(),
+            "connection failed: error sending request for url (https://s3.example/b): refused"
+        );
+        assert!(!format!("{e:?}").contains("f00d"));
+        let plain = TransportError::new(TransportErrorKind::Other, "no url");
+        assert_eq!(plain.message(), "no url");
+    }
 
     #[test]
     fn too_many_message_is_pinned() {

@@ -31,6 +31,8 @@
 //!   and the [`Session`](auth::Session) that caches them.
 //! - [`ops`]: every registry interaction (ping, list, manifests, blob pull
 //!   and push, ...) as a state machine a transport drives with one loop.
+//! - [`redact`]: URLs as messages and logs show them (no query: pre-signed
+//!   URLs carry signatures).
 //!
 //! ## Planning
 //! - [`plan`]: the image-graph planner that copy, layout pull and push
@@ -63,6 +65,7 @@ pub mod manifest;
 pub mod ops;
 pub mod plan;
 pub mod platform;
+pub mod redact;
 pub mod reference;
 pub mod registry;
 pub mod requests;

@@ -96,7 +96,7 @@ impl RegistryConfig {
     pub fn with_mirror(mut self, url: Url) -> Result<Self, Error> {
         let invalid = |why: &str| Error::InvalidInput {
             what: "registry mirror",
-            message: format!("{url}: {why}"),
+            message: format!("{}: {why}", crate::redact::Redacted(&url)),
         };
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
@@ -277,6 +277,20 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_mirror_is_named_without_its_secrets() {
+        let url: Url = "https://user:hunter2@mirror.example/?token=t0k3n"
+            .parse()
+            .unwrap();
+        let err = RegistryConfig::default().with_mirror(url).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("https://mirror.example/"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("t0k3n"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn loopback_hosts_are_plain_http() {

@@ -27,23 +27,6 @@ fn token(t: &str) -> Reply {
     resp(200).json(json!({"token": t, "access_token": t, "expires_in": 300, "issued_at": "2024-01-01T00:00:00Z"}))
 }
 
-fn manifest_body() -> Vec<u8> {
-    json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2},
-        "layers": []
-    })
-    .to_string()
-    .into_bytes()
-}
-
-fn manifest_reply() -> Reply {
-    resp(200)
-        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-        .body(&manifest_body())
-}
-
 #[test]
 fn ping_without_auth() {
     let mut s = Session::default();

@@ -96,8 +96,9 @@ fn parse_registry_url(url: &str) -> Result<Registry, Error> {
         return Err(Error::invalid(
             "registry URL",
             format!(
-                "{url}: the registry API lives at /v2/ of the origin, so the URL takes no \
-                 path, query or fragment"
+                "{}: the registry API lives at /v2/ of the origin, so the URL takes no \
+                 path, query or fragment",
+                ocireg_core::redact::urls_in(url)
             ),
         ));
     }
@@ -110,7 +111,12 @@ fn parse_registry_url(url: &str) -> Result<Registry, Error> {
     let host = match (parsed.host_str(), parsed.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
-        (None, _) => return Err(Error::invalid("registry URL", format!("{url}: no host"))),
+        (None, _) => {
+            return Err(Error::invalid(
+                "registry URL",
+                format!("{}: no host", ocireg_core::redact::urls_in(url)),
+            ))
+        }
     };
     Ok(Registry::new(scheme, host)?)
 }

@@ -31,7 +31,6 @@ pub(crate) struct Io<'a> {
     pub progress: Option<&'a dyn Fn(u64)>,
 }
 
-
 /// Sends requests for operations. Clones share the session (credentials,
 /// what each host asked for, the token cache).
 #[derive(Clone, Default)]

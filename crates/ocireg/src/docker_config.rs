@@ -2,9 +2,20 @@
 //! else `~/.docker/config.json`; per registry a credential helper
 //! (`credHelpers`), else an `auths` entry (base64 `auth`, or an
 //! `identitytoken`), else the default store (`credsStore`).
+//!
+//! Entries are matched by registry host as docker matches them: the key
+//! that is exactly the host (`localhost:5000`), or Docker Hub's
+//! `https://index.docker.io/v1/`, first; then a key that names the host
+//! with a scheme or a path (`https://localhost:5000/v2/`). A key never
+//! matches another port of its host.
+//!
+//! A credential helper is a plain name (`desktop`, `ecr-login`): the
+//! program run is `docker-credential-<name>` from an absolute `PATH`
+//! directory, never a path the configuration spells out and never one
+//! relative to the working directory.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use ocireg_core::auth::Credentials;
@@ -32,11 +43,11 @@ struct AuthEntry {
 #[derive(Clone, Default, Deserialize)]
 pub struct DockerConfig {
     #[serde(default)]
-    auths: HashMap<String, AuthEntry>,
+    auths: BTreeMap<String, AuthEntry>,
     #[serde(default, rename = "credsStore")]
     creds_store: Option<String>,
     #[serde(default, rename = "credHelpers")]
-    cred_helpers: HashMap<String, String>,
+    cred_helpers: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for DockerConfig {
@@ -51,11 +62,12 @@ impl std::fmt::Debug for DockerConfig {
 
 /// The registry part of a config key: `https://host/v1/` -> `host`.
 fn key_host(key: &str) -> String {
+    let key = key.to_ascii_lowercase();
     let k = key
         .strip_prefix("https://")
         .or_else(|| key.strip_prefix("http://"))
-        .unwrap_or(key);
-    k.split('/').next().unwrap_or(k).to_ascii_lowercase()
+        .unwrap_or(&key);
+    k.split('/').next().unwrap_or(k).to_string()
 }
 
 fn is_docker_hub(host: &str) -> bool {
@@ -102,25 +114,11 @@ impl DockerConfig {
     }
 
     fn entry(&self, host: &str) -> Option<&AuthEntry> {
-        let hub = is_docker_hub(host);
-        self.auths
-            .iter()
-            .find(|(k, _)| {
-                let kh = key_host(k);
-                kh == host || (hub && is_docker_hub(&kh))
-            })
-            .map(|(_, v)| v)
+        lookup(&self.auths, host)
     }
 
     fn helper(&self, host: &str) -> Option<&str> {
-        let hub = is_docker_hub(host);
-        self.cred_helpers
-            .iter()
-            .find(|(k, _)| {
-                let kh = key_host(k);
-                kh == host || (hub && is_docker_hub(&kh))
-            })
-            .map(|(_, v)| v.as_str())
+        lookup(&self.cred_helpers, host).map(String::as_str)
     }
 
     /// The credentials for a registry host (`registry-1.docker.io`,
@@ -147,6 +145,25 @@ impl DockerConfig {
     }
 }
 
+/// The entry of `map` for registry `host` (lowercase `host[:port]`): the
+/// key that is exactly the host (for Docker Hub, docker's
+/// [`DOCKER_HUB_KEY`] first), else the first key, in key order, whose host
+/// part is the host (`https://host/v1/`, `http://host`); Docker Hub's
+/// names (`docker.io`, `index.docker.io`, `registry-1.docker.io`)
+/// stand for each other.
+fn lookup<'a, T>(map: &'a BTreeMap<String, T>, host: &str) -> Option<&'a T> {
+    let hub = is_docker_hub(host);
+    let exact = if hub { map.get(DOCKER_HUB_KEY) } else { None };
+    exact.or_else(|| map.get(host)).or_else(|| {
+        map.iter()
+            .find(|(k, _)| {
+                let kh = key_host(k);
+                kh == host || (hub && is_docker_hub(&kh))
+            })
+            .map(|(_, v)| v)
+    })
+}
+
 fn entry_credentials(e: &AuthEntry) -> Result<Option<Credentials>, Error> {
     let (mut user, mut pass) = (e.username.clone(), e.password.clone());
     if let Some(auth) = e.auth.as_deref().filter(|a| !a.is_empty()) {
@@ -162,10 +179,7 @@ fn entry_credentials(e: &AuthEntry) -> Result<Option<Credentials>, Error> {
         pass = Some(p.to_string());
     }
     if let Some(token) = e.identitytoken.as_deref().filter(|t| !t.is_empty()) {
-        return Ok(Some(Credentials::IdentityToken {
-            username: user,
-            token: token.to_string(),
-        }));
+        return Ok(Some(Credentials::identity_token(user, token)));
     }
     Ok(match (user, pass) {
         (Some(u), Some(p)) if !u.is_empty() => Some(Credentials::basic(u, p)),
@@ -181,10 +195,70 @@ struct HelperOutput {
     secret: String,
 }
 
-/// Runs `docker-credential-<name> get` with the server URL on stdin.
+/// Whether `name` is a plain credential helper name: ASCII letters,
+/// digits, `.`, `-` and `_`, not empty and without `..` (so no path
+/// separator can make `docker-credential-<name>` a path).
+pub fn is_plain_helper_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains("..")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// `program` in the first absolute directory of `PATH` that holds it as
+/// an executable file. Relative entries (`.`, an empty entry) are
+/// skipped: they name the working directory.
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    find_in(&std::env::var_os("PATH")?, program)
+}
+
+fn find_in(path: &std::ffi::OsStr, program: &str) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .filter(|dir| dir.is_absolute())
+        .flat_map(|dir| program_files(&dir, program))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn program_files(dir: &Path, program: &str) -> Vec<PathBuf> {
+    let plain = dir.join(program);
+    if cfg!(windows) {
+        vec![dir.join(format!("{program}.exe")), plain]
+    } else {
+        vec![plain]
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = path.metadata() else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+/// Runs `docker-credential-<name> get` with the server URL on stdin;
+/// `name` must be a plain name and the program must be on `PATH`.
 async fn run_helper(name: &str, server: &str) -> Result<Credentials, Error> {
+    if !is_plain_helper_name(name) {
+        return Err(Error::CredentialHelperRefused {
+            helper: name.to_string(),
+        });
+    }
     let program = format!("docker-credential-{name}");
-    let mut child = tokio::process::Command::new(&program)
+    let Some(path) = find_on_path(&program) else {
+        return Err(Error::Credentials(format!(
+            "cannot run {program}: not found in PATH"
+        )));
+    };
+    let mut child = tokio::process::Command::new(&path)
         .arg("get")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -215,10 +289,7 @@ async fn run_helper(name: &str, server: &str) -> Result<Credentials, Error> {
     let parsed: HelperOutput = serde_json::from_slice(&out.stdout)
         .map_err(|e| Error::Credentials(format!("{program} printed no credentials JSON: {e}")))?;
     Ok(if parsed.username == "<token>" {
-        Credentials::IdentityToken {
-            username: None,
-            token: parsed.secret,
-        }
+        Credentials::identity_token(None, parsed.secret)
     } else {
         Credentials::basic(parsed.username, parsed.secret)
     })
@@ -258,6 +329,137 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn entries_match_by_host_as_docker_does() {
+        let cfg = DockerConfig::from_json(
+            br#"{"auths": {
+                "https://index.docker.io/v1/": {"auth": "aHViOmh1YnBhc3M="},
+                "docker.io": {"auth": "YWxpYXM6YWxpYXNwYXNz"},
+                "http://localhost:5000": {"auth": "c2NoZW1lOnNjaGVtZXBhc3M="},
+                "localhost:5000": {"auth": "ZXhhY3Q6ZXhhY3RwYXNz"},
+                "https://example.com:5000/v2/": {"auth": "cG9ydDpwb3J0cGFzcw=="},
+                "example.com": {"auth": "YmFyZTpiYXJlcGFzcw=="},
+                "HTTPS://Upper.Example/": {"auth": "dXBwZXI6dXBwZXJwYXNz"}
+            }}"#,
+        )
+        .unwrap();
+        let user = |c: Credentials| match c {
+            Credentials::Basic { username, .. } => username,
+            other => panic!("{other:?}"),
+        };
+        // Docker Hub: docker's own key first, whatever alias names the host.
+        for hub in ["registry-1.docker.io", "docker.io", "index.docker.io"] {
+            assert_eq!(user(cfg.credentials(hub).await.unwrap()), "hub", "{hub}");
+        }
+        // The exact key wins over a scheme-prefixed one.
+        assert_eq!(
+            user(cfg.credentials("localhost:5000").await.unwrap()),
+            "exact"
+        );
+        // A URL key names its host and port, and only that port.
+        assert_eq!(
+            user(cfg.credentials("example.com:5000").await.unwrap()),
+            "port"
+        );
+        assert_eq!(user(cfg.credentials("example.com").await.unwrap()), "bare");
+        assert_eq!(
+            user(cfg.credentials("upper.example").await.unwrap()),
+            "upper"
+        );
+        for other in [
+            "example.com:5001",
+            "localhost:5001",
+            "localhost",
+            "evil.example.com",
+            "example.com.evil",
+        ] {
+            assert_eq!(
+                cfg.credentials(other).await.unwrap(),
+                Credentials::Anonymous,
+                "{other}"
+            );
+        }
+        // Without docker's Hub key, an alias key serves Docker Hub.
+        let alias = DockerConfig::from_json(
+            br#"{"auths": {"docker.io": {"auth": "YWxpYXM6YWxpYXNwYXNz"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            user(alias.credentials("registry-1.docker.io").await.unwrap()),
+            "alias"
+        );
+    }
+
+    #[tokio::test]
+    async fn helper_names_are_plain_names() {
+        for ok in [
+            "desktop",
+            "ecr-login",
+            "osxkeychain",
+            "secretservice",
+            "acr_env",
+            "v1.2",
+        ] {
+            assert!(is_plain_helper_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "x/../evil",
+            "../evil",
+            "/bin/sh",
+            "./evil",
+            "a/b",
+            "a\\b",
+            "..",
+            "a..b",
+            "a b",
+            "a\0b",
+            "é",
+        ] {
+            assert!(!is_plain_helper_name(bad), "{bad}");
+            for json in [
+                serde_json::json!({"credHelpers": {"h.example": bad}}),
+                serde_json::json!({"credsStore": bad}),
+            ] {
+                let cfg = DockerConfig::from_json(json.to_string().as_bytes()).unwrap();
+                let err = cfg.credentials("h.example").await.unwrap_err();
+                assert!(
+                    matches!(&err, Error::CredentialHelperRefused { helper } if helper == bad),
+                    "{err}"
+                );
+                assert!(
+                    err.to_string().contains("refused credential helper"),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn helpers_are_found_only_in_absolute_path_directories() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let helper = bin.join("docker-credential-found");
+        std::fs::write(&helper, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let not_exec = bin.join("docker-credential-plain");
+        std::fs::write(&not_exec, "").unwrap();
+        let path = std::env::join_paths([bin.as_path()]).unwrap();
+        assert_eq!(find_in(&path, "docker-credential-found"), Some(helper));
+        assert_eq!(find_in(&path, "docker-credential-plain"), None);
+        assert_eq!(find_in(&path, "docker-credential-missing"), None);
+        // Relative entries (".", "bin", an empty entry) name the working
+        // directory: skipped, whatever it holds.
+        let cwd = std::env::current_dir().unwrap();
+        let up = "../".repeat(cwd.components().count());
+        let to_bin = format!("{up}{}", bin.display().to_string().trim_start_matches('/'));
+        assert!(Path::new(&to_bin).join("docker-credential-found").is_file());
+        let relative = std::ffi::OsString::from(format!(":.:{to_bin}"));
+        assert_eq!(find_in(&relative, "docker-credential-found"), None);
+    }
+
+    #[tokio::test]
     async fn runs_credential_helpers() {
         let dir = std::env::temp_dir().join(format!("ocireg-helper-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -288,7 +490,7 @@ mod tests {
             Credentials::basic("carol", "s3")
         );
         assert!(
-            matches!(cfg.credentials("registry-1.docker.io").await.unwrap(), Credentials::IdentityToken { token, .. } if token == "idt")
+            matches!(cfg.credentials("registry-1.docker.io").await.unwrap(), Credentials::IdentityToken { token, .. } if token.expose() == "idt")
         );
         assert_eq!(
             cfg.credentials("nowhere.io").await.unwrap(),

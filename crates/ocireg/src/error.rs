@@ -29,6 +29,19 @@ pub enum Error {
     /// Docker's configuration or a credential helper failed.
     #[error("credentials: {0}")]
     Credentials(String),
+    /// A credential helper named in docker's `config.json` (`credsStore`,
+    /// `credHelpers`) was refused and not run: a helper name is a plain
+    /// name (ASCII letters, digits, `.`, `-`, `_`; no path separator, no
+    /// `..`), and only `docker-credential-<name>` found in an absolute
+    /// `PATH` directory is run.
+    #[error(
+        "credentials: refused credential helper {helper:?}: a helper is a plain name \
+         (letters, digits, '.', '-', '_') run as docker-credential-<name> from PATH"
+    )]
+    CredentialHelperRefused {
+        /// The helper name as the configuration gives it.
+        helper: String,
+    },
     /// The HTTP client could not be built (a bad CA certificate, ...).
     #[error("client setup: {0}")]
     Setup(String),

@@ -251,8 +251,18 @@ fn classify(e: reqwest::Error) -> TransportError {
     } else {
         TransportErrorKind::Other
     };
-    // The full chain says why (refused, TLS, reset).
+    // reqwest names the URL with its query, and a pre-signed blob URL's
+    // query is a signature: name it without. (`TransportError::new` also
+    // strips the query of any URL left in the text.)
+    let url = e.url().map(ocireg_core::redact::url);
+    let e = e.without_url();
     let mut msg = e.to_string();
+    if let Some(url) = url {
+        msg.push_str(" for url (");
+        msg.push_str(&url);
+        msg.push(')');
+    }
+    // The full chain says why (refused, TLS, reset).
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         msg.push_str(": ");

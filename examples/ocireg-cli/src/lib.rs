@@ -3,5 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod commands;
+pub mod creds;
 pub mod progress;
 pub mod refcmd;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use ocireg::ocireg_core::auth::Secret;
 use ocireg::ocireg_core::ops::DEFAULT_PAGE_SIZE;
 use ocireg::{Client, CopyOptions, Credentials, Platform, Reference};
+use ocireg_cli::creds::{self, Given, Hosts, UserPass};
 use ocireg_cli::{commands, progress::Bars};
 
 #[derive(Parser)]
@@ -22,7 +24,9 @@ struct Cli {
 
 #[derive(Args)]
 struct Global {
-    /// User name for the registries this command talks to.
+    /// User name for the registry this command talks to (a command with a
+    /// source and a destination on two registries takes --src-creds and
+    /// --dest-creds instead).
     #[arg(short = 'u', long, global = true, env = "OCIREG_USERNAME")]
     username: Option<String>,
     /// Password or token (prefer --password-stdin or OCIREG_PASSWORD).
@@ -31,9 +35,10 @@ struct Global {
         long,
         global = true,
         env = "OCIREG_PASSWORD",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = secret
     )]
-    password: Option<String>,
+    password: Option<Secret>,
     /// Read the password from standard input.
     #[arg(long, global = true)]
     password_stdin: bool,
@@ -109,6 +114,8 @@ enum Command {
         /// Copy only this platform; repeatable.
         #[arg(long)]
         platform: Vec<Platform>,
+        #[command(flatten)]
+        creds: SrcDestCreds,
     },
     /// Give an image another tag in the same repository.
     Tag { reference: String, tag: String },
@@ -136,7 +143,37 @@ enum Command {
         /// instead of its last component (`app-1.0`).
         #[arg(long)]
         full_path: bool,
+        #[command(flatten)]
+        creds: SrcDestCreds,
     },
+}
+
+/// Credentials for each side of a command with a source and a
+/// destination; each goes only to its own registry.
+#[derive(Args, Clone, Default)]
+struct SrcDestCreds {
+    /// Credentials for the source registry only, USER:PASS (the password
+    /// is all after the first colon; USER alone is refused).
+    #[arg(
+        long,
+        value_name = "USER:PASS",
+        env = "OCIREG_SRC_CREDS",
+        hide_env_values = true
+    )]
+    src_creds: Option<UserPass>,
+    /// Credentials for the destination registry only, USER:PASS.
+    #[arg(
+        long,
+        value_name = "USER:PASS",
+        env = "OCIREG_DEST_CREDS",
+        hide_env_values = true
+    )]
+    dest_creds: Option<UserPass>,
+}
+
+/// A password argument, kept as a [`Secret`] from the start.
+fn secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret::new(s))
 }
 
 fn parse(s: &str) -> Result<Reference, String> {
@@ -167,12 +204,47 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Every registry domain a command talks to.
-fn domains(command: &Command) -> Vec<String> {
-    let refs: Vec<&str> = match command {
-        Command::Ref => vec![],
-        Command::Catalog { registry } => return vec![registry.clone()],
-        Command::Tags { repository } => vec![repository],
+/// The registry hosts a command reads from and writes to.
+fn hosts(command: &Command) -> Hosts {
+    let host = |r: &str| {
+        r.parse::<Reference>()
+            .ok()
+            .map(|r| r.registry_host().to_string())
+    };
+    match command {
+        Command::Catalog { registry } => Hosts {
+            sources: vec![ocireg_core::reference::registry_host(registry).to_string()],
+            destinations: vec![],
+        },
+        Command::Copy {
+            source,
+            destination,
+            ..
+        } => Hosts {
+            sources: host(source).into_iter().collect(),
+            destinations: host(destination).into_iter().collect(),
+        },
+        Command::RetagInto {
+            repository, images, ..
+        } => Hosts {
+            sources: images.iter().filter_map(|i| host(i)).collect(),
+            destinations: host(repository).into_iter().collect(),
+        },
+        other => Hosts {
+            sources: one_registry(other).and_then(host).into_iter().collect(),
+            destinations: vec![],
+        },
+    }
+}
+
+/// The reference of a command that talks to one registry.
+fn one_registry(command: &Command) -> Option<&str> {
+    Some(match command {
+        Command::Ref
+        | Command::Catalog { .. }
+        | Command::Copy { .. }
+        | Command::RetagInto { .. } => return None,
+        Command::Tags { repository } => repository,
         Command::Manifest { reference, .. }
         | Command::Digest { reference, .. }
         | Command::Config { reference, .. }
@@ -182,23 +254,16 @@ fn domains(command: &Command) -> Vec<String> {
         | Command::Tag { reference, .. }
         | Command::Delete { reference }
         | Command::Referrers { reference, .. }
-        | Command::Ratelimit { reference } => vec![reference],
-        Command::Copy {
-            source,
-            destination,
-            ..
-        } => vec![source, destination],
-        Command::RetagInto {
-            repository, images, ..
-        } => std::iter::once(repository)
-            .chain(images)
-            .map(String::as_str)
-            .collect(),
-    };
-    refs.iter()
-        .filter_map(|r| r.parse::<Reference>().ok())
-        .map(|r| r.domain().to_string())
-        .collect()
+        | Command::Ratelimit { reference } => reference,
+    })
+}
+
+/// The `--src-creds` / `--dest-creds` of a command.
+fn src_dest_creds(command: &Command) -> SrcDestCreds {
+    match command {
+        Command::Copy { creds, .. } | Command::RetagInto { creds, .. } => creds.clone(),
+        _ => SrcDestCreds::default(),
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -209,18 +274,24 @@ async fn run(cli: Cli) -> Result<(), String> {
         std::io::stdin()
             .read_to_string(&mut s)
             .map_err(|e| e.to_string())?;
-        password = Some(s.trim_end_matches(['\n', '\r']).to_string());
+        password = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
     }
     let mut builder = Client::builder();
     for host in &g.insecure {
         builder = builder.insecure_registry(host);
     }
-    if let Some(user) = &g.username {
-        let creds = Credentials::basic(user.clone(), password.clone().unwrap_or_default());
-        for domain in domains(&cli.command) {
-            let host = ocireg_core::reference::registry_host(&domain).to_string();
-            builder = builder.credentials(&host, creds.clone());
-        }
+    let side = src_dest_creds(&cli.command);
+    let given = Given {
+        login: g
+            .username
+            .as_ref()
+            .map(|user| Credentials::basic(user.clone(), password.clone().unwrap_or_default())),
+        login_given: g.username.is_some() || password.is_some(),
+        src: side.src_creds,
+        dest: side.dest_creds,
+    };
+    for (host, creds) in creds::assign(&given, &hosts(&cli.command))? {
+        builder = builder.credentials(&host, creds);
     }
     let bars = std::io::stderr().is_terminal().then(Bars::new);
     if let Some(b) = &bars {
@@ -322,6 +393,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             source,
             destination,
             platform,
+            ..
         } => {
             let mut options = CopyOptions::default();
             if !platform.is_empty() {
@@ -378,6 +450,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             repository,
             images,
             full_path,
+            ..
         } => {
             let dest = parse(&repository)?;
             let mut rows = Vec::new();

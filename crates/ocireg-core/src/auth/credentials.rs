@@ -1,9 +1,10 @@
-//! What the user authenticates with. Secrets never appear in `Debug`.
+//! What the user authenticates with. Passwords and tokens are
+//! [`Secret`]s: they never appear in `Debug`.
 
-use std::fmt;
+use super::secret::Secret;
 
 /// Credentials for one registry.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
     /// No credentials: anonymous tokens where the registry hands them out.
@@ -15,51 +16,45 @@ pub enum Credentials {
         /// User name.
         username: String,
         /// Password or access token.
-        password: String,
+        password: Secret,
     },
     /// A bearer token used as it is, without a token exchange.
-    Bearer(String),
+    Bearer(Secret),
     /// An identity (refresh) token, as `docker login` stores it in
     /// `identitytoken`: exchanged with an OAuth2 POST for access tokens.
     IdentityToken {
         /// User name, when known (sent as `client_id` context only).
         username: Option<String>,
         /// The refresh token.
-        token: String,
+        token: Secret,
     },
 }
 
 impl Credentials {
     /// Basic credentials.
-    pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Credentials {
+    pub fn basic(username: impl Into<String>, password: impl Into<Secret>) -> Credentials {
         Credentials::Basic {
             username: username.into(),
             password: password.into(),
         }
     }
 
+    /// A bearer token sent as it is.
+    pub fn bearer(token: impl Into<Secret>) -> Credentials {
+        Credentials::Bearer(token.into())
+    }
+
+    /// An identity (refresh) token.
+    pub fn identity_token(username: Option<String>, token: impl Into<Secret>) -> Credentials {
+        Credentials::IdentityToken {
+            username,
+            token: token.into(),
+        }
+    }
+
     /// Whether these are anonymous.
     pub fn is_anonymous(&self) -> bool {
         matches!(self, Credentials::Anonymous)
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Credentials::Anonymous => f.write_str("Anonymous"),
-            Credentials::Basic { username, .. } => f
-                .debug_struct("Basic")
-                .field("username", username)
-                .field("password", &"<redacted>")
-                .finish(),
-            Credentials::Bearer(_) => f.write_str("Bearer(<redacted>)"),
-            Credentials::IdentityToken { username, .. } => f
-                .debug_struct("IdentityToken")
-                .field("username", username)
-                .field("token", &"<redacted>")
-                .finish(),
-        }
     }
 }
 
@@ -71,11 +66,8 @@ mod tests {
     fn debug_never_shows_secrets() {
         let all = [
             Credentials::basic("alice", "s3cret-pass"),
-            Credentials::Bearer("s3cret-token".into()),
-            Credentials::IdentityToken {
-                username: Some("alice".into()),
-                token: "s3cret-refresh".into(),
-            },
+            Credentials::bearer("s3cret-token"),
+            Credentials::identity_token(Some("alice".into()), "s3cret-refresh"),
         ];
         for c in all {
             let dbg = format!("{c:?} {c:#?}");

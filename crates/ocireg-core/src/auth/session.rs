@@ -11,6 +11,7 @@ use url::Url;
 
 use super::credentials::Credentials;
 use super::scope::Scopes;
+use super::secret::Secret;
 use crate::registry::RegistryConfig;
 
 /// How a registry host authenticates, as learned from its challenges.
@@ -26,7 +27,7 @@ pub(crate) enum HostAuth {
 struct CachedToken {
     service: Option<String>,
     scopes: Scopes,
-    token: String,
+    token: Secret,
     expires_at: SystemTime,
 }
 
@@ -97,12 +98,17 @@ impl Session {
     }
 
     /// A cached, unexpired token for `host` covering `scopes`.
-    pub(crate) fn token(&mut self, host: &str, scopes: &Scopes, now: SystemTime) -> Option<&str> {
+    pub(crate) fn token(
+        &mut self,
+        host: &str,
+        scopes: &Scopes,
+        now: SystemTime,
+    ) -> Option<&Secret> {
         let list = self.tokens.get_mut(host)?;
         list.retain(|t| t.expires_at > now + EXPIRY_MARGIN);
         list.iter()
             .find(|t| t.scopes.covers(scopes))
-            .map(|t| t.token.as_str())
+            .map(|t| &t.token)
     }
 
     pub(crate) fn store_token(
@@ -110,7 +116,7 @@ impl Session {
         host: &str,
         service: Option<String>,
         scopes: Scopes,
-        token: String,
+        token: Secret,
         expires_at: SystemTime,
     ) {
         let list = self.tokens.entry(host.to_string()).or_default();
@@ -124,9 +130,9 @@ impl Session {
     }
 
     /// Forgets a token the registry rejected.
-    pub(crate) fn forget_token(&mut self, host: &str, token: &str) {
+    pub(crate) fn forget_token(&mut self, host: &str, token: &Secret) {
         if let Some(list) = self.tokens.get_mut(host) {
-            list.retain(|t| t.token != token);
+            list.retain(|t| t.token != *token);
         }
     }
 
@@ -152,7 +158,7 @@ mod tests {
         let push: Scopes = [Scope::push("a")].into_iter().collect();
         s.store_token("h", None, push, "tok".into(), t0 + Duration::from_secs(60));
         let pull: Scopes = [Scope::pull("a")].into_iter().collect();
-        assert_eq!(s.token("h", &pull, t0), Some("tok"));
+        assert_eq!(s.token("h", &pull, t0).map(Secret::expose), Some("tok"));
         assert_eq!(s.token("other", &pull, t0), None);
         let pull_b: Scopes = [Scope::pull("b")].into_iter().collect();
         assert_eq!(s.token("h", &pull_b, t0), None);

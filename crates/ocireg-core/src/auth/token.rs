@@ -14,13 +14,13 @@
 //!
 //! let body = br#"{"token":"eyJhbGciOi","expires_in":300,"issued_at":"2024-01-02T03:04:05Z"}"#;
 //! let response = TokenResponse::parse(body)?;
-//! assert_eq!(response.token(), "eyJhbGciOi");
+//! assert_eq!(response.token().expose(), "eyJhbGciOi");
 //! assert_eq!(response.lifetime(), Duration::from_secs(300));
 //!
 //! let issued = SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_164_645);
 //! let now = issued + Duration::from_secs(10);
 //! assert_eq!(response.expires_at(now), issued + Duration::from_secs(300));
-//! assert!(!format!("{response:?}").contains("eyJhbGciOi"));
+//! assert!(!format!("{response:?} {}", response.token()).contains("eyJhbGciOi"));
 //! # Ok::<(), ocireg_core::auth::token::TokenError>(())
 //! ```
 
@@ -30,6 +30,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::secret::Secret;
 use crate::dates::rfc3339_to_unix;
 
 /// The shortest lifetime a token is given: the Docker token spec says a
@@ -43,15 +44,20 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(u32::MAX as u64);
 
 /// A parsed token endpoint response.
 ///
-/// `Debug` shows the lifetime and issue time but never the token or the
-/// refresh token. `Serialize` writes the Docker shape (`token`,
-/// `expires_in`, `issued_at`, `refresh_token`), which [`TokenResponse::parse`]
-/// reads back to an equal value; it is for storing, never for logging.
+/// The token and the refresh token are [`Secret`]s: `Debug` shows the
+/// lifetime and issue time but never them. `Serialize` writes the Docker
+/// shape (`token`, `expires_in`, `issued_at`, `refresh_token`) with the
+/// secrets in clear, which [`TokenResponse::parse`] reads back to an equal
+/// value; it is for storing, never for logging.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct TokenResponse {
-    token: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
+    #[serde(serialize_with = "exposed")]
+    token: Secret,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "exposed_option"
+    )]
+    refresh_token: Option<Secret>,
     expires_in: u64,
     /// `issued_at` as sent, kept only when it is a valid RFC 3339 time.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,21 +166,24 @@ impl TokenResponse {
             _ => None,
         };
         Ok(TokenResponse {
-            token,
-            refresh_token: wire.refresh_token.filter(|t| !t.is_empty()),
+            token: Secret::new(token),
+            refresh_token: wire
+                .refresh_token
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
             expires_in,
             issued_at,
         })
     }
 
     /// The token to send as `Authorization: Bearer <token>`.
-    pub fn token(&self) -> &str {
+    pub fn token(&self) -> &Secret {
         &self.token
     }
 
     /// The OAuth2 refresh token, when the server gave one.
-    pub fn refresh_token(&self) -> Option<&str> {
-        self.refresh_token.as_deref()
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.refresh_token.as_ref()
     }
 
     /// How long the token is valid from its issue: `expires_in`, at least
@@ -205,6 +214,18 @@ impl TokenResponse {
     }
 }
 
+/// Serializes a secret's value (for [`TokenResponse`]'s storage form).
+fn exposed<S: serde::Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose())
+}
+
+fn exposed_option<S: serde::Serializer>(secret: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => s.serialize_some(secret.expose()),
+        None => s.serialize_none(),
+    }
+}
+
 /// Whole seconds from a JSON number (or a numeric string, which some token
 /// servers send); `None` for anything else.
 fn seconds(value: &serde_json::Value) -> Option<u64> {
@@ -222,14 +243,8 @@ fn seconds(value: &serde_json::Value) -> Option<u64> {
 impl fmt::Debug for TokenResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenResponse")
-            .field("token", &format_args!("<redacted>"))
-            .field(
-                "refresh_token",
-                &self
-                    .refresh_token
-                    .as_ref()
-                    .map(|_| format_args!("<redacted>")),
-            )
+            .field("token", &self.token)
+            .field("refresh_token", &self.refresh_token)
             .field("lifetime", &self.lifetime())
             .field("issued_at", &self.issued_at)
             .finish()
@@ -250,7 +265,10 @@ mod tests {
     #[test]
     fn docker_hub_shape() {
         let r = TokenResponse::parse(DOCKER_HUB).unwrap();
-        assert_eq!(r.token(), "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.hub");
+        assert_eq!(
+            r.token().expose(),
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.hub"
+        );
         assert_eq!(r.refresh_token(), None);
         assert_eq!(r.lifetime(), Duration::from_secs(300));
         let issued = at(1_704_164_645);
@@ -264,8 +282,11 @@ mod tests {
     #[test]
     fn oauth2_shape() {
         let r = TokenResponse::parse(OAUTH2).unwrap();
-        assert_eq!(r.token(), "gho_abcdefghijklmnop");
-        assert_eq!(r.refresh_token(), Some("ghr_refreshrefresh"));
+        assert_eq!(r.token().expose(), "gho_abcdefghijklmnop");
+        assert_eq!(
+            r.refresh_token().map(Secret::expose),
+            Some("ghr_refreshrefresh")
+        );
         assert_eq!(r.lifetime(), Duration::from_secs(3600));
         assert_eq!(r.issued_at(), None);
         assert_eq!(r.expires_at(at(1000)), at(4600));
@@ -274,11 +295,11 @@ mod tests {
     #[test]
     fn token_is_preferred_over_access_token() {
         let r = TokenResponse::parse(br#"{"token":"a-token","access_token":"b-token"}"#).unwrap();
-        assert_eq!(r.token(), "a-token");
+        assert_eq!(r.token().expose(), "a-token");
         let r = TokenResponse::parse(br#"{"token":"","access_token":"b-token"}"#).unwrap();
-        assert_eq!(r.token(), "b-token");
+        assert_eq!(r.token().expose(), "b-token");
         let r = TokenResponse::parse(br#"{"token":null,"access_token":"b-token"}"#).unwrap();
-        assert_eq!(r.token(), "b-token");
+        assert_eq!(r.token().expose(), "b-token");
     }
 
     #[test]

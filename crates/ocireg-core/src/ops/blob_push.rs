@@ -94,8 +94,8 @@ enum Phase {
 /// The most times an interrupted chunked upload is resumed.
 const MAX_RESUMES: u32 = 5;
 
-/// Uploads one blob.
-#[derive(Debug)]
+/// Uploads one blob. `Debug` shows the upload session's `Location`
+/// without its query (its `_state` lets the holder continue the upload).
 pub struct BlobPush {
     registry: Registry,
     repository: Repository,
@@ -117,6 +117,32 @@ pub struct BlobPush {
     resumes: u32,
     fell_back: bool,
     mount_only: bool,
+}
+
+impl std::fmt::Debug for BlobPush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobPush")
+            .field("registry", &self.registry)
+            .field("repository", &self.repository)
+            .field("digest", &self.digest)
+            .field("size", &self.size)
+            .field("mount_from", &self.mount_from)
+            .field("strategy", &self.strategy)
+            .field("phase", &self.phase)
+            .field(
+                "location",
+                &self.location.as_ref().map(crate::redact::Redacted),
+            )
+            .field("offset", &self.offset)
+            .field("min_chunk", &self.min_chunk)
+            .field("hasher", &self.hasher)
+            .field("sent_from", &self.sent_from)
+            .field("sent", &self.sent)
+            .field("resumes", &self.resumes)
+            .field("fell_back", &self.fell_back)
+            .field("mount_only", &self.mount_only)
+            .finish()
+    }
 }
 
 impl BlobPush {

@@ -5,6 +5,7 @@
 //! an embedder builds its own operations on it the same way (see the
 //! [module documentation](super) for an example).
 
+use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -12,14 +13,17 @@ use http::header::{AUTHORIZATION, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use url::Url;
 
-use super::{Context, Input, Request, RequestBody, Response, Step, SMALL_BODY_LIMIT};
+use super::{
+    Context, Input, Request, RequestBody, Response, ResponseDebug, Step, SMALL_BODY_LIMIT,
+};
 use crate::auth::challenge::{parse_challenges, Challenge};
 use crate::auth::scope::{Scope, Scopes};
 use crate::auth::session::HostAuth;
 use crate::auth::token::TokenResponse;
-use crate::auth::Credentials;
+use crate::auth::{Credentials, Secret};
 use crate::documents::ErrorBody;
 use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::redact::{self, Redacted};
 use crate::registry::{Registry, Scheme};
 use crate::{headers, requests};
 
@@ -55,7 +59,6 @@ fn is_redirect(status: StatusCode) -> bool {
 /// What an [`Exchange`] wants next, or what it came to.
 // A request is a few hundred bytes, moved once per network round trip.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
 pub enum Exchanged {
     /// Send this request (the operation returns it as [`Step::Send`]).
     Send(Request),
@@ -65,6 +68,19 @@ pub enum Exchanged {
     Response(Response),
     /// The exchange failed.
     Failed(Error),
+}
+
+/// A response shows its status, header names and body length: its
+/// headers may hold a signed `Location`, its body a token.
+impl fmt::Debug for Exchanged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exchanged::Send(r) => f.debug_tuple("Send").field(r).finish(),
+            Exchanged::Sleep(d) => f.debug_tuple("Sleep").field(d).finish(),
+            Exchanged::Response(r) => f.debug_tuple("Response").field(&ResponseDebug(r)).finish(),
+            Exchanged::Failed(e) => f.debug_tuple("Failed").field(e).finish(),
+        }
+    }
 }
 
 impl Exchanged {
@@ -80,7 +96,6 @@ impl Exchanged {
     }
 }
 
-#[derive(Debug)]
 enum State {
     /// Send the request (after fetching a token, if one is needed).
     Ready,
@@ -95,12 +110,38 @@ enum State {
     Spent,
 }
 
-#[derive(Clone, Debug)]
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            State::Ready => f.write_str("Ready"),
+            State::AwaitingResponse => f.write_str("AwaitingResponse"),
+            State::NeedToken(ask) => f.debug_tuple("NeedToken").field(ask).finish(),
+            State::AwaitingToken(ask) => f.debug_tuple("AwaitingToken").field(ask).finish(),
+            State::Sleep(d, then) => f.debug_tuple("Sleep").field(d).field(then).finish(),
+            State::Finished(r) => f.debug_tuple("Finished").field(&ResponseDebug(r)).finish(),
+            State::Failed(e) => f.debug_tuple("Failed").field(e).finish(),
+            State::Spent => f.write_str("Spent"),
+        }
+    }
+}
+
+#[derive(Clone)]
 struct TokenAsk {
     realm: Url,
     service: Option<String>,
     scopes: Scopes,
     post: bool,
+}
+
+impl fmt::Debug for TokenAsk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenAsk")
+            .field("realm", &Redacted(&self.realm))
+            .field("service", &self.service)
+            .field("scopes", &self.scopes)
+            .field("post", &self.post)
+            .finish()
+    }
 }
 
 /// One request through authentication, redirects and retries: the building
@@ -111,7 +152,11 @@ struct TokenAsk {
 /// operation's [`Operation::handle`](super::Operation::handle) to
 /// [`Exchange::handle`] (an exchange asks for no streamed body and sends
 /// no blob source: an operation that streams handles those inputs itself).
-#[derive(Debug)]
+///
+/// `Debug` shows no secret: tokens print as `<redacted>`, `Authorization`
+/// headers are marked sensitive, URLs lose their query (a pre-signed
+/// redirect target carries a signature) and responses show only their
+/// status, header names and body length.
 pub struct Exchange {
     registry: Registry,
     scopes: Scopes,
@@ -126,8 +171,30 @@ pub struct Exchange {
     redirects: u32,
     token_fetches: u32,
     basic_sent: bool,
-    sent_token: Option<String>,
-    fresh_token: Option<String>,
+    sent_token: Option<Secret>,
+    fresh_token: Option<Secret>,
+}
+
+impl fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exchange")
+            .field("registry", &self.registry)
+            .field("scopes", &self.scopes)
+            .field("method", &self.method)
+            .field("url", &Redacted(&self.url))
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .field("limit", &self.limit)
+            .field("stream", &self.stream)
+            .field("state", &self.state)
+            .field("attempts", &self.attempts)
+            .field("redirects", &self.redirects)
+            .field("token_fetches", &self.token_fetches)
+            .field("basic_sent", &self.basic_sent)
+            .field("sent_token", &self.sent_token)
+            .field("fresh_token", &self.fresh_token)
+            .finish()
+    }
 }
 
 impl Exchange {
@@ -185,7 +252,9 @@ impl Exchange {
         stream: bool,
     ) -> Exchange {
         let found = requests::url_of(&request);
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        // Credentials a caller put in the request itself never print.
+        mark_sensitive(&mut parts.headers);
         // A request without an absolute URL fails on the first poll
         // instead of being sent somewhere else.
         let (url, state) = match found {
@@ -194,7 +263,7 @@ impl Exchange {
                 registry.base_url(),
                 State::Failed(Error::InvalidInput {
                     what: "request URL",
-                    message: format!("{}: {e}", parts.uri),
+                    message: redact::urls_in(&format!("{}: {e}", parts.uri)).into_owned(),
                 }),
             ),
         };
@@ -274,23 +343,21 @@ impl Exchange {
             let host = self.registry.host().to_string();
             let creds = cx.session.credentials(&host).clone();
             let auth = match (&creds, cx.session.host_auth(&host).cloned()) {
-                (Credentials::Bearer(t), _) => Some(format!("Bearer {t}")),
+                (Credentials::Bearer(t), _) => bearer_header(t),
                 (Credentials::Basic { username, password }, Some(HostAuth::Basic)) => {
                     self.basic_sent = true;
-                    Some(basic_header(username, password))
+                    basic_header(username, password)
                 }
                 (_, Some(HostAuth::Bearer { realm, service })) => {
                     let token = match self.fresh_token.take() {
                         Some(t) => Some(t),
-                        None => cx
-                            .session
-                            .token(&host, &self.scopes, cx.now)
-                            .map(str::to_string),
+                        None => cx.session.token(&host, &self.scopes, cx.now).cloned(),
                     };
                     match token {
                         Some(t) => {
-                            self.sent_token = Some(t.clone());
-                            Some(format!("Bearer {t}"))
+                            let header = bearer_header(&t);
+                            self.sent_token = Some(t);
+                            header
                         }
                         // The registry is known to want tokens: fetch one
                         // now instead of learning it from a 401 again.
@@ -307,9 +374,7 @@ impl Exchange {
                 }
                 _ => None,
             };
-            if let Some(value) = auth.and_then(|a| HeaderValue::from_str(&a).ok()) {
-                let mut value = value;
-                value.set_sensitive(true);
+            if let Some(value) = auth {
                 headers.insert(AUTHORIZATION, value);
             }
         } else {
@@ -336,7 +401,12 @@ impl Exchange {
                 if realm_is_plain && !registry_is_plain {
                     return Err(plain_realm_refused(&ask.realm));
                 }
-                requests::token_refresh(&ask.realm, ask.service.as_deref(), &ask.scopes, token)
+                requests::token_refresh(
+                    &ask.realm,
+                    ask.service.as_deref(),
+                    &ask.scopes,
+                    token.expose(),
+                )
             }
             Credentials::Basic { username, password } => {
                 if realm_is_plain && !registry_is_plain {
@@ -348,8 +418,7 @@ impl Exchange {
                     &ask.scopes,
                     Some(username),
                 );
-                if let Ok(mut v) = HeaderValue::from_str(&basic_header(username, password)) {
-                    v.set_sensitive(true);
+                if let Some(v) = basic_header(username, password) {
                     r.headers_mut().insert(AUTHORIZATION, v);
                 }
                 r
@@ -410,7 +479,7 @@ impl Exchange {
         );
         self.state = if error.kind() == TransportErrorKind::BodyTooLarge {
             State::Failed(Error::TooLarge {
-                url: self.url.to_string(),
+                url: redact::url(&self.url),
                 limit: match resume {
                     State::NeedToken(_) => SMALL_BODY_LIMIT,
                     _ => self.limit,
@@ -591,11 +660,11 @@ impl Exchange {
                         &host,
                         ask.service.clone(),
                         ask.scopes.clone(),
-                        token.token().to_string(),
+                        token.token().clone(),
                         expires_at,
                     );
                     self.token_fetches += 1;
-                    self.fresh_token = Some(token.token().to_string());
+                    self.fresh_token = Some(token.token().clone());
                     self.state = State::Ready;
                 }
                 Err(e) => {
@@ -653,11 +722,32 @@ impl Exchange {
     }
 }
 
-fn basic_header(username: &str, password: &str) -> String {
-    format!(
-        "Basic {}",
-        base64_encode(format!("{username}:{password}").as_bytes())
-    )
+/// An `Authorization` value, marked sensitive (HTTP/2 never indexes it,
+/// `Debug` prints `Sensitive`); `None` when it cannot be a header value.
+fn authorization(value: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+fn basic_header(username: &str, password: &Secret) -> Option<HeaderValue> {
+    let pair = format!("{username}:{}", password.expose());
+    authorization(&format!("Basic {}", base64_encode(pair.as_bytes())))
+}
+
+fn bearer_header(token: &Secret) -> Option<HeaderValue> {
+    authorization(&format!("Bearer {}", token.expose()))
+}
+
+/// Marks every credential-bearing header of `headers` sensitive.
+fn mark_sensitive(headers: &mut HeaderMap) {
+    for name in [AUTHORIZATION, http::header::PROXY_AUTHORIZATION] {
+        if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
+            for value in entry.iter_mut() {
+                value.set_sensitive(true);
+            }
+        }
+    }
 }
 
 fn plain_realm_refused(realm: &Url) -> Error {
@@ -672,10 +762,7 @@ fn plain_realm_refused(realm: &Url) -> Error {
 
 /// A URL for messages: without its query, which may hold signatures.
 pub(crate) fn redact_query(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    let _ = u.set_password(None);
-    u.to_string()
+    redact::url(url)
 }
 
 /// `": CODE: message"` from an error body, or nothing.

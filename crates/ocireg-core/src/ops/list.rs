@@ -174,7 +174,7 @@ impl Page {
         body: &[u8],
     ) -> Result<Page, Error> {
         let protocol = |message: String| Error::Protocol {
-            url: fetched.to_string(),
+            url: crate::redact::url(fetched),
             message,
         };
         let items = match listing {

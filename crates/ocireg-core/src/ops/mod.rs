@@ -184,6 +184,7 @@ mod ping;
 mod referrers;
 mod resolve;
 
+use std::fmt;
 use std::ops::Range;
 use std::time::{Duration, SystemTime};
 
@@ -232,7 +233,10 @@ pub enum Step<T> {
 
 /// What happened after a [`Step`]: the one thing a transport tells an
 /// operation, through [`Operation::handle`]. Exhaustive, like [`Step`].
-#[derive(Debug)]
+///
+/// `Debug` shows a response's status, header names and body length, and
+/// the length of chunks: a token server's body is a token, a redirect's
+/// `Location` may be a signed URL.
 pub enum Input<'a> {
     /// The response to the last [`Step::Send`]; for a streamed response
     /// ([`ReadMode::Stream`]) the body is empty and follows as chunks.
@@ -270,8 +274,38 @@ impl<'a> From<Result<Option<&'a [u8]>, TransportError>> for Input<'a> {
     }
 }
 
+impl fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Response(r) => f.debug_tuple("Response").field(&ResponseDebug(r)).finish(),
+            Input::Error(e) => f.debug_tuple("Error").field(e).finish(),
+            Input::Chunk(c) => write!(f, "Chunk({} bytes)", c.len()),
+            Input::End => f.write_str("End"),
+            Input::Sent(c) => write!(f, "Sent({} bytes)", c.len()),
+        }
+    }
+}
+
+/// A response as `Debug` output shows it: status, header names, body
+/// length.
+pub(crate) struct ResponseDebug<'a>(pub(crate) &'a Response);
+
+impl fmt::Debug for ResponseDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.headers().keys().map(|n| n.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.0.status().as_u16())
+            .field("headers", &names)
+            .field("body_len", &self.0.body().len())
+            .finish()
+    }
+}
+
 /// The body of a request. Exhaustive: transports send every kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the length of a [`RequestBody::Bytes`], not the bytes (a
+/// token refresh's form carries the refresh token).
+#[derive(Clone, PartialEq, Eq)]
 pub enum RequestBody {
     /// No body.
     Empty,
@@ -286,6 +320,20 @@ pub enum RequestBody {
         /// How many bytes; `None` for "to the end".
         len: Option<u64>,
     },
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestBody::Empty => f.write_str("Empty"),
+            RequestBody::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            RequestBody::Blob { offset, len } => f
+                .debug_struct("Blob")
+                .field("offset", offset)
+                .field("len", len)
+                .finish(),
+        }
+    }
 }
 
 /// How the transport reads a response body. Exhaustive: transports
@@ -304,12 +352,39 @@ pub enum ReadMode {
 }
 
 /// A request for the transport to send exactly as it is.
-#[derive(Debug)]
+///
+/// `Debug` and `Display` (`GET https://host/v2/...`) show the URL without
+/// its query (a pre-signed URL carries a signature); `Authorization`
+/// values are sensitive and print as `Sensitive`.
 pub struct Request {
     inner: http::Request<RequestBody>,
     url: Url,
     limit: u64,
     stream: bool,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", self.inner.method())
+            .field("url", &crate::redact::Redacted(&self.url))
+            .field("headers", self.inner.headers())
+            .field("body", self.inner.body())
+            .field("limit", &self.limit)
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+impl fmt::Display for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            self.inner.method(),
+            crate::redact::Redacted(&self.url)
+        )
+    }
 }
 
 impl Request {

@@ -113,7 +113,7 @@ impl Operation for Referrers {
                     Step::Done(Ok(if applied { index } else { self.filtered(index) }))
                 }
                 Err(e) => fail(Error::Protocol {
-                    url: self.api.url().to_string(),
+                    url: crate::redact::url(self.api.url()),
                     message: e.to_string(),
                 }),
             },

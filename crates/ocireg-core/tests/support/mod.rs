@@ -131,6 +131,25 @@ pub fn fail(kind: TransportErrorKind) -> Reply {
     Reply::Fail(kind)
 }
 
+/// A small OCI image manifest (no layers).
+pub fn manifest_body() -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2},
+        "layers": []
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A 200 with [`manifest_body`] and its media type.
+pub fn manifest_reply() -> Reply {
+    resp(200)
+        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+        .body(&manifest_body())
+}
+
 /// What a run did.
 #[derive(Debug)]
 pub struct Run<T> {
