@@ -23,16 +23,14 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use url::Url;
+use url::{Position, Url};
 
 /// `url` without its query, fragment, user name and password.
 pub fn url(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_password(None);
-    let _ = u.set_username("");
-    u.to_string()
+    // `scheme://` then `host[:port]/path`, skipping `user:password@`.
+    let mut out = url[..Position::BeforeUsername].to_string();
+    out.push_str(&url[Position::BeforeHost..Position::AfterPath]);
+    out
 }
 
 /// A URL that displays (and debugs) as [`url()`] shows it, for messages and
@@ -52,52 +50,32 @@ impl fmt::Debug for Redacted<'_> {
     }
 }
 
-/// `text` with the query, fragment and user info of every `http://` or
-/// `https://` URL in it removed. A URL runs to the next white space,
-/// quote or angle bracket; closing brackets and punctuation at its very
-/// end stay (they belong to the sentence around it).
+/// `text` with the query, fragment and user info of every URL in it
+/// (anything after a `scheme://`) removed. A URL runs to the next white
+/// space, quote or angle bracket; closing brackets and punctuation at its
+/// very end stay (they belong to the sentence around it).
 pub fn urls_in(text: &str) -> Cow<'_, str> {
-    // ASCII lowering keeps every byte offset.
-    let lower = text.to_ascii_lowercase();
-    let Some(mut at) = next_url(&lower, 0) else {
+    if !text.contains("://") {
         return Cow::Borrowed(text);
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    loop {
-        let authority = at + lower[at..].find("://").map_or(0, |i| i + 3);
-        let end = text[authority..]
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
-            .map_or(text.len(), |i| authority + i);
-        // Trailing `)`, `]`, `.`, `,`, `;`, `:` are the sentence's.
-        let end_of_url = authority
-            + text[authority..end]
-                .trim_end_matches([')', ']', '.', ',', ';', ':'])
-                .len();
-        let rest = &text[authority..end_of_url];
-        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let host_start = rest[..host_end].rfind('@').map_or(0, |i| i + 1);
-        let path_end = rest.find(['?', '#']).unwrap_or(rest.len());
-        out.push_str(&text[copied..authority]);
-        out.push_str(&rest[host_start..path_end.max(host_start)]);
-        copied = end_of_url;
-        match next_url(&lower, end) {
-            Some(next) => at = next,
-            None => break,
-        }
     }
-    out.push_str(&text[copied..]);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+            .unwrap_or(tail.len());
+        // Trailing `)`, `]`, `.`, `,`, `;`, `:` are the sentence's.
+        let url = tail[..end].trim_end_matches([')', ']', '.', ',', ';', ':']);
+        let host_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+        let host_start = url[..host_end].rfind('@').map_or(0, |i| i + 1);
+        let path_end = url.find(['?', '#']).unwrap_or(url.len()).max(host_start);
+        out.push_str(&url[host_start..path_end]);
+        rest = &tail[url.len()..];
+    }
+    out.push_str(rest);
     Cow::Owned(out)
-}
-
-/// Where the next `http://` or `https://` starts, from `from` on.
-fn next_url(lower: &str, from: usize) -> Option<usize> {
-    let tail = &lower[from..];
-    [tail.find("http://"), tail.find("https://")]
-        .into_iter()
-        .flatten()
-        .min()
-        .map(|i| from + i)
 }
 
 #[cfg(test)]

@@ -171,7 +171,9 @@ pub struct SummaryPlan {
     configs: HashMap<Digest, Fetch<ImageConfig>>,
     queue: VecDeque<SummaryJob>,
     in_flight: usize,
-    failed: Option<Error>,
+    /// A report was an error: the plan is over (the error went to the
+    /// driver with that report; no copy is kept).
+    failed: bool,
 }
 
 impl SummaryPlan {
@@ -189,7 +191,7 @@ impl SummaryPlan {
             configs: HashMap::new(),
             queue: VecDeque::new(),
             in_flight: 0,
-            failed: None,
+            failed: false,
         };
         let manifest = plan.root.manifest();
         match manifest.as_index() {
@@ -219,9 +221,10 @@ impl SummaryPlan {
     /// The first `limit` of [`next_jobs`](SummaryPlan::next_jobs): a
     /// driver that keeps `n` fetches running asks for `n - running`.
     pub fn next_jobs_up_to(&mut self, limit: usize) -> Vec<SummaryJob> {
-        let ready = match self.failed {
-            Some(_) => 0,
-            None => self.queue.len().min(limit),
+        let ready = if self.failed {
+            0
+        } else {
+            self.queue.len().min(limit)
         };
         let jobs: Vec<SummaryJob> = self.queue.drain(..ready).collect();
         for job in &jobs {
@@ -291,7 +294,7 @@ impl SummaryPlan {
 
     /// Whether every job was handed out and reported, and none failed.
     pub fn is_done(&self) -> bool {
-        self.failed.is_none() && self.queue.is_empty() && self.in_flight == 0
+        !self.failed && self.queue.is_empty() && self.in_flight == 0
     }
 
     /// Jobs handed out and not reported yet.
@@ -303,11 +306,12 @@ impl SummaryPlan {
     /// entry per index entry, in the index's order (or the image itself),
     /// assembled by [`ImageSummary::assemble`].
     ///
-    /// Fails with the error that ended the plan, or with
-    /// [`Error::InvalidInput`] when jobs are still waiting or running.
+    /// Fails with [`Error::InvalidInput`] after a failed report (that
+    /// report returned the error itself) or when jobs are still waiting
+    /// or running.
     pub fn finish(self) -> Result<ImageSummary, Error> {
-        if let Some(e) = self.failed {
-            return Err(e);
+        if self.failed {
+            return Err(failed_before());
         }
         let unfinished = || Error::InvalidInput {
             what: "summary plan",
@@ -378,8 +382,8 @@ impl SummaryPlan {
         digest: &Digest,
         map: Slots<T>,
     ) -> Result<Descriptor, Error> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
+        if self.failed {
+            return Err(failed_before());
         }
         let descriptor = match map(self).get(digest) {
             Some(fetch) if matches!(fetch.state, State::Out) => fetch.descriptor.clone(),
@@ -409,10 +413,18 @@ impl SummaryPlan {
                 Ok(())
             }
             Err(e) => {
-                self.failed = Some(e.clone());
+                self.failed = true;
                 Err(e)
             }
         }
+    }
+}
+
+/// The error for a report or a `finish` after a report that failed.
+fn failed_before() -> Error {
+    Error::InvalidInput {
+        what: "summary plan",
+        message: "an earlier report failed the summary".into(),
     }
 }
 
@@ -626,11 +638,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(err, too_large);
         assert!(plan.next_jobs().is_empty() && !plan.is_done());
+        // Later reports and `finish` say the plan failed earlier.
         assert_eq!(
             plan.manifest_fetched(&other.digest(), other.clone()),
-            Err(too_large.clone())
+            Err(failed_before())
         );
-        assert_eq!(plan.finish().unwrap_err(), too_large);
+        assert_eq!(plan.finish().unwrap_err(), failed_before());
 
         // Exactly the limit is fetched.
         let edge = Descriptor::new(
@@ -657,7 +670,7 @@ mod tests {
         plan.next_jobs();
         let err = plan.manifest_fetched(&good.digest(), impostor).unwrap_err();
         assert!(matches!(err, Error::Verify(_)), "{err}");
-        assert_eq!(plan.finish().unwrap_err(), err);
+        assert_eq!(plan.finish().unwrap_err(), failed_before());
 
         // A config that does not match, and one that is not JSON.
         let mut plan = SummaryPlan::new(image(&config, b"a")).unwrap();
