@@ -49,6 +49,7 @@ impl Error {
 
     /// Whether the registry said the thing does not exist.
     pub fn is_not_found(&self) -> bool {
-        self.registry_error().is_some_and(ocireg_core::Error::is_not_found)
+        self.registry_error()
+            .is_some_and(ocireg_core::Error::is_not_found)
     }
 }
