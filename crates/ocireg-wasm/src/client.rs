@@ -12,6 +12,7 @@ use ocireg_core::ops::{
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
+use ocireg_core::summary::GetConfig;
 use ocireg_core::url::Url;
 use ocireg_core::Repository;
 
@@ -391,22 +392,17 @@ impl Client {
         self.transport.run(&mut op, &mut io).await
     }
 
-    /// Downloads a small blob (an image config) into memory, verified.
-    pub async fn pull_blob_bytes(
+    /// The bytes of the image config a descriptor points at, verified
+    /// (the core's [`GetConfig`]): a descriptor that declares more than
+    /// [`CONFIG_LIMIT`](ocireg_core::summary::CONFIG_LIMIT) bytes is
+    /// refused before any request.
+    pub async fn get_config_bytes(
         &self,
         repository: &Repository,
         descriptor: &Descriptor,
     ) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::new();
-        self.pull_blob(
-            repository,
-            &descriptor.digest,
-            Some(descriptor.size),
-            &mut out,
-            None,
-        )
-        .await?;
-        Ok(out)
+        self.run(GetConfig::new(&self.registry, repository, descriptor))
+            .await
     }
 
     /// The image configuration a descriptor points at.
@@ -415,7 +411,7 @@ impl Client {
         repository: &Repository,
         descriptor: &Descriptor,
     ) -> Result<ImageConfig, Error> {
-        let bytes = self.pull_blob_bytes(repository, descriptor).await?;
+        let bytes = self.get_config_bytes(repository, descriptor).await?;
         ImageConfig::from_json(&bytes).map_err(|e| {
             Error::Registry(ocireg_core::Error::Protocol {
                 url: format!("/v2/{repository}/blobs/{}", descriptor.digest),
