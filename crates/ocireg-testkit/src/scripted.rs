@@ -9,8 +9,8 @@
 //! Request bodies are read and dropped.
 //!
 //! A reply can misbehave ([`Fault`]): never answer, stall after the head
-//! or part of the body, drip the body a byte at a time, or follow it with
-//! an endless stream. A reply can also be computed per request
+//! or part of the body, close the connection part way through it, drip
+//! the body a byte at a time, or follow it with an endless stream. A reply can also be computed per request
 //! ([`ScriptedServer::respond`]), from its target and headers (a `Range`,
 //! a `last=`). Every request's headers are recorded, so a test can tell
 //! which `Authorization` values reached this port
@@ -71,6 +71,9 @@ pub enum Fault {
     /// bytes go out, then nothing more: `StallAfter(0)` is "headers, then
     /// a stall".
     StallAfter(usize),
+    /// The head (with the body's `Content-Length`) and this many body
+    /// bytes go out, then the connection is closed: a download cut off.
+    CutAfter(usize),
     /// The body goes out one byte per interval.
     Drip(Duration),
     /// The head goes out without `Content-Length` (the body ends when the
@@ -289,6 +292,11 @@ fn send(
         Fault::StallAfter(n) => {
             write_patiently(client, &body[..n.min(body.len())], shared)?;
             hold(client, shared);
+            return Ok(false);
+        }
+        Fault::CutAfter(n) => {
+            write_patiently(client, &body[..n.min(body.len())], shared)?;
+            client.flush()?;
             return Ok(false);
         }
         Fault::Drip(interval) => {

@@ -14,6 +14,7 @@
 //!   `inspect_of_a_1_5_gb_config_is_refused_in_bounded_memory`,
 //!   `tags_over_40_pages_of_4_mb_stay_in_bounded_memory`
 //! - leaves unverified bytes in the layout / item 2:
+//!   `a_cut_off_pull_keeps_its_partial_outside_blobs_and_the_next_pull_resumes`,
 //!   `a_digest_mismatch_leaves_no_partial_and_only_verified_blobs`,
 //!   `an_endless_blob_stops_at_its_size`
 //! - misreports / item 5: `inspect_of_two_2_pow_63_layers_prints_a_saturated_size`
@@ -221,6 +222,60 @@ fn a_resumed_part_never_grows_past_the_blob_size() {
         .filter(|r| r.header("range") == Some("bytes=524288-"))
         .count();
     assert_eq!(ranged, 1, "the pull resumed from the partial file");
+}
+
+#[test]
+fn a_cut_off_pull_keeps_its_partial_outside_blobs_and_the_next_pull_resumes() {
+    // Every answer for the 256 KiB layer is cut after 100 KiB (the first,
+    // and each resumed one, which then has nothing new), until the
+    // registry is mended.
+    const CUT: usize = 100 << 10;
+    let server = ScriptedServer::start().unwrap();
+    let image = Image::new(256 << 10);
+    image.serve(&server);
+    let digest = image.layer_blob().digest;
+    let mended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (layer, fixed) = (image.layer.clone(), mended.clone());
+    server.respond("GET", &format!("/v2/app/blobs/{digest}"), move |request| {
+        let start = served::range_start(request) as usize;
+        let reply = match start {
+            0 => Reply::new(200, layer.clone()),
+            n => {
+                let range = format!("bytes {n}-{}/{}", layer.len() - 1, layer.len());
+                Reply::new(206, layer[n..].to_vec()).header("Content-Range", &range)
+            }
+        };
+        if fixed.load(std::sync::atomic::Ordering::SeqCst) {
+            reply
+        } else {
+            reply.fault(Fault::CutAfter(CUT.saturating_sub(start)))
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("layout");
+    let reference = format!("{}/app:v1", server.host());
+    let pull = || ocireg(&["pull", &reference, dir.to_str().unwrap()]);
+
+    expect(pull(), 1);
+    // Every file under blobs/ verifies; the 100 KiB wait outside it.
+    assert_no_layer(&dir, &digest);
+    let part = partial(&dir, &digest);
+    assert_eq!(std::fs::metadata(&part).unwrap().len(), CUT as u64);
+
+    mended.store(true, std::sync::atomic::Ordering::SeqCst);
+    let before = server.requests().len();
+    expect(pull(), 0);
+    assert!(verified_blobs(&dir)
+        .iter()
+        .any(|b| b.ends_with(&digest[7..])));
+    assert!(!part.exists());
+    let resumed = &server.requests()[before..];
+    let layer_requests: Vec<_> = resumed
+        .iter()
+        .filter(|r| r.target.ends_with(&digest))
+        .collect();
+    assert_eq!(layer_requests.len(), 1, "{resumed:?}");
+    assert_eq!(layer_requests[0].header("range"), Some("bytes=102400-"));
 }
 
 /// Pulls an image whose layer the registry answers with what `reply`

@@ -47,6 +47,13 @@ fn no_answer_and_stalls_hold_the_connection() {
     assert!(!closed);
     assert!(String::from_utf8_lossy(&got).contains("Content-Length: 10\r\n"));
     assert_eq!(body_of(&got), b"0123");
+
+    let cut = Reply::new(200, b"0123456789".to_vec()).fault(Fault::CutAfter(6));
+    server.reply("GET", "/cut", cut);
+    let (got, closed) = get_raw(&server, "/cut", Duration::from_secs(5));
+    assert!(closed);
+    assert!(String::from_utf8_lossy(&got).contains("Content-Length: 10\r\n"));
+    assert_eq!(body_of(&got), b"012345");
 }
 
 #[test]
