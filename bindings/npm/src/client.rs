@@ -8,8 +8,8 @@ use js_sys::{Function, Promise, Uint8Array};
 use ocireg_core::manifest::RawManifest;
 use ocireg_core::Repository;
 use ocireg_wasm::{
-    BlobSource, Client, Credentials, Digest, Error, JsChunks, Listing, Platform, PushOptions,
-    PushOutcome, Resolved,
+    BlobSource, Client, Credentials, Digest, Error, Items, JsChunks, Listing, Platform,
+    PushOptions, PushOutcome, Resolved,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -237,7 +237,7 @@ impl RegistryClient {
             .map_err(js)?;
             #[derive(Serialize)]
             struct PageJs {
-                items: Vec<String>,
+                items: Items,
                 next: Option<String>,
             }
             to_js(&PageJs {

@@ -7,8 +7,9 @@ use ocireg_core::digest::{Algorithm, Digest, Hasher};
 use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
     BlobPull, BlobPush, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest,
-    ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo, PushOutcome,
-    PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved, DEFAULT_PAGE_SIZE,
+    Items, ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo,
+    PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved,
+    DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
@@ -248,7 +249,7 @@ impl Client {
     /// Fetches the page `pager` names and returns its items not seen
     /// before; `None` once the listing is over. After an error the pager
     /// still names the same page, so calling again retries it.
-    pub async fn next_items(&self, pager: &mut Pager) -> Result<Option<Vec<String>>, Error> {
+    pub async fn next_items(&self, pager: &mut Pager) -> Result<Option<Items>, Error> {
         let Some(op) = pager.next_page() else {
             return Ok(None);
         };

@@ -13,9 +13,9 @@ use ocireg_core::digest::{Digest, Hasher, Verifier};
 use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
     BlobPull, BlobPush, Delete, DeleteManifest, Fallback, Fetched, GetManifest, HeadBlob,
-    HeadManifest, ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo,
-    PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved,
-    DEFAULT_PAGE_SIZE,
+    HeadManifest, Items, ItemsIntoIter, ListAll, ListPage, Listing, ManifestHead, Operation, Page,
+    Pager, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt,
+    Resolve, Resolved, DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig};
@@ -472,7 +472,7 @@ impl Client {
             /// `None` after an error.
             pager: Option<Pager>,
             /// The new items of the last page, not handed out yet.
-            page: std::vec::IntoIter<String>,
+            page: ItemsIntoIter,
             /// An invalid registry, reported as the stream's one item.
             failed: Option<Error>,
         }
@@ -482,7 +482,7 @@ impl Client {
         };
         let start = State {
             pager: registry.clone().map(|r| Pager::new(r, listing, Some(n))),
-            page: Vec::new().into_iter(),
+            page: ItemsIntoIter::default(),
             failed,
         };
         futures_util::stream::unfold(start, move |mut st| {
@@ -516,7 +516,7 @@ impl Client {
         &self,
         registry: &Registry,
         pager: &mut Pager,
-    ) -> Result<Option<Vec<String>>, Error> {
+    ) -> Result<Option<Items>, Error> {
         let Some(op) = pager.next_page() else {
             return Ok(None);
         };

@@ -12,7 +12,8 @@
 //! - fills the disk / item 2: `a_resumed_part_never_grows_past_the_blob_size`
 //! - takes unbounded memory / item 3: `config_of_a_1_5_gb_config_is_refused_in_bounded_memory`,
 //!   `inspect_of_a_1_5_gb_config_is_refused_in_bounded_memory`,
-//!   `tags_over_40_pages_of_4_mb_stay_in_bounded_memory`
+//!   `tags_over_40_pages_of_4_mb_stay_in_bounded_memory`,
+//!   `pages_of_tiny_tags_past_the_item_bound_fail_in_bounded_memory`
 //! - leaves unverified bytes in the layout / item 2:
 //!   `a_cut_off_pull_keeps_its_partial_outside_blobs_and_the_next_pull_resumes`,
 //!   `a_digest_mismatch_leaves_no_partial_and_only_verified_blobs`,
@@ -50,6 +51,9 @@ fn ocireg(args: &[&str]) -> Watch {
         .as_deref()
         .unwrap_or(env!("CARGO_BIN_EXE_ocireg").as_ref());
     let mut c = Command::new(bin);
+    if let Some(v) = std::env::var_os("PROBE_ARENA") {
+        c.env("MALLOC_ARENA_MAX", v);
+    }
     c.args(args)
         .env_remove("OCIREG_USERNAME")
         .env_remove("OCIREG_PASSWORD")
@@ -359,6 +363,16 @@ fn inspect_of_a_1_5_gb_config_is_refused_in_bounded_memory() {
     huge_config_refused_by("inspect");
 }
 
+/// The `page=` of a listing request (0 for the first page).
+fn page_number(request: &ocireg_testkit::RecordedRequest) -> usize {
+    let query = request.target.split_once('?').map_or("", |(_, q)| q);
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix("page="))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
+
 #[test]
 fn tags_over_40_pages_of_4_mb_stay_in_bounded_memory() {
     // 40 pages of ~3.7 MB (under the 4 MiB page limit), each with 24,000
@@ -369,13 +383,7 @@ fn tags_over_40_pages_of_4_mb_stay_in_bounded_memory() {
     const PAD: usize = 140;
     let server = ScriptedServer::start().unwrap();
     server.respond("GET", "/v2/app/tags/list", |request| {
-        let page: usize = request
-            .target
-            .split("page=")
-            .nth(1)
-            .and_then(|p| p.split('&').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
+        let page = page_number(request);
         let tags: Vec<String> = (0..PER_PAGE)
             .map(|i| format!("{page:02}-{i:05}-{}", "t".repeat(PAD)))
             .collect();
@@ -394,6 +402,29 @@ fn tags_over_40_pages_of_4_mb_stay_in_bounded_memory() {
     let lines = (PAGES * PER_PAGE) as u64;
     let line_len = (2 + 1 + 5 + 1 + PAD + 1) as u64;
     assert_eq!(run.stdout_len, lines * line_len);
+}
+
+#[test]
+fn pages_of_tiny_tags_past_the_item_bound_fail_in_bounded_memory() {
+    // Pages of 4 MB holding 400,000 tags of 7 characters each: the
+    // third crosses the pager's million distinct items. With a String per
+    // item and a HashSet of the hashes this took 89 MiB.
+    const PER_PAGE: usize = 400_000;
+    let server = ScriptedServer::start().unwrap();
+    server.respond("GET", "/v2/app/tags/list", |request| {
+        let page = page_number(request);
+        let tags: Vec<String> = (0..PER_PAGE).map(|i| format!("{page}{i:06}")).collect();
+        let body = serde_json::json!({"name": "app", "tags": tags}).to_string();
+        let link = format!("</v2/app/tags/list?page={}>; rel=\"next\"", page + 1);
+        Reply::new(200, body.into_bytes()).header("Link", &link)
+    });
+    let reference = format!("{}/app", server.host());
+    let run = expect_failure(
+        ocireg(&["tags", &reference]),
+        "more than 1000000 items in the listing",
+    );
+    assert_eq!(server.requests().len(), 3);
+    assert_eq!(run.stdout_len, 2 * PER_PAGE as u64 * 8);
 }
 
 // ---------------------------------------------------------------------------
