@@ -20,7 +20,7 @@
 //!   `an_endless_blob_stops_at_its_size`
 //! - misreports / item 5: `inspect_of_two_2_pow_63_layers_prints_a_saturated_size`
 //! - cases that passed before (item 7): path traversal in digests,
-//!   oversized and endless manifests, endless error bodies, redirect
+//!   oversized and endless manifests, endless error and token bodies, redirect
 //!   loops, `Link` and redirects to another host (with credentials: the
 //!   other port sees none), deep JSON.
 //! - hangs forever / item 1 ("Time", not done here): the stall cases are
@@ -531,6 +531,21 @@ fn an_endless_error_body_stops_at_its_limit() {
     // The transport stops at the 1 MiB error-body limit; the message
     // names the request's own limit (it cannot tell the two apart).
     expect_failure(ocireg(&["tags", &reference]), "is larger than the");
+}
+
+#[test]
+fn an_endless_token_body_stops_at_its_limit() {
+    let server = ScriptedServer::start().unwrap();
+    let challenge = format!(
+        "Bearer realm=\"{}/token\",service=\"hostile\",scope=\"repository:app:pull\"",
+        server.url()
+    );
+    let unauthorized = Reply::new(401, Vec::new()).header("WWW-Authenticate", &challenge);
+    server.reply("GET", "/v2/app/tags/list", unauthorized);
+    let endless = Reply::new(200, b"{\"token\":\"".to_vec()).fault(Fault::Endless);
+    server.reply("GET", "/token", endless);
+    let reference = format!("{}/app", server.host());
+    expect_failure(ocireg(&["tags", &reference]), "1048576-byte limit");
 }
 
 #[test]
