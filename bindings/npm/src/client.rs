@@ -8,8 +8,8 @@ use js_sys::{Function, Promise, Uint8Array};
 use ocireg_core::manifest::RawManifest;
 use ocireg_core::Repository;
 use ocireg_wasm::{
-    BlobSource, Client, Credentials, Digest, Error, JsChunks, Listing, Platform, PushOptions,
-    PushOutcome, Resolved,
+    BlobSource, Client, Credentials, Digest, Error, Items, JsChunks, Listing, Platform,
+    PushOptions, PushOutcome, Resolved,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -95,7 +95,7 @@ fn progress(f: Option<Function>, total: Option<f64>) -> Option<impl Fn(u64)> {
     let done = Cell::new(0u64);
     let total = total.map_or(JsValue::UNDEFINED, JsValue::from);
     Some(move |n: u64| {
-        done.set(done.get() + n);
+        done.set(done.get().saturating_add(n));
         // A throwing callback must not break the transfer.
         let _ = f.call2(&JsValue::UNDEFINED, &(done.get() as f64).into(), &total);
     })
@@ -237,7 +237,7 @@ impl RegistryClient {
             .map_err(js)?;
             #[derive(Serialize)]
             struct PageJs {
-                items: Vec<String>,
+                items: Items,
                 next: Option<String>,
             }
             to_js(&PageJs {
@@ -315,7 +315,9 @@ impl RegistryClient {
     }
 
     /// `imageConfig(repository, reference, platform?): Promise<object>`:
-    /// the image configuration for a platform, as the registry stores it.
+    /// the image configuration for a platform, as the registry stores it
+    /// (a config declaring more than 8 MiB is refused, code
+    /// `TOO_LARGE`).
     #[wasm_bindgen(js_name = imageConfig, unchecked_return_type = "Promise<any>")]
     pub fn image_config(
         &self,
@@ -333,7 +335,7 @@ impl RegistryClient {
                 .cloned()
                 .ok_or_else(|| invalid("this manifest has no config"))?;
             let bytes = c
-                .pull_blob_bytes(&repo(&repository)?, &config)
+                .get_config_bytes(&repo(&repository)?, &config)
                 .await
                 .map_err(js)?;
             // Verified bytes, handed over as they are: a config that is

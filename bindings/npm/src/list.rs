@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
-use ocireg_wasm::{Client, Listing, Pager};
+use ocireg_wasm::{Client, ItemsIntoIter, Listing, Pager};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -48,7 +48,7 @@ struct State {
     /// The listing's pager; `None` while a `next()` fetches its page.
     pager: Option<Pager>,
     /// The new items of the last page, not handed out yet.
-    items: std::vec::IntoIter<String>,
+    items: ItemsIntoIter,
     /// The last `next()` call, which the following one waits for (pages
     /// are fetched one after the other even if `next()` is not awaited).
     previous: Option<Promise>,
@@ -66,7 +66,7 @@ pub(crate) fn iterator(client: Client, listing: Listing, page_size: Option<u32>)
         state: Rc::new(RefCell::new(State {
             pager: Some(client.pager(listing, page_size)),
             client,
-            items: Vec::new().into_iter(),
+            items: ItemsIntoIter::default(),
             previous: None,
         })),
     })

@@ -324,7 +324,7 @@ impl Hasher {
 
     /// Feeds the next chunk.
     pub fn update(&mut self, data: &[u8]) {
-        self.len += data.len() as u64;
+        self.len = self.len.saturating_add(data.len() as u64);
         match &mut self.state {
             HashState::Sha256(h) => h.update(data),
             HashState::Sha384(h) => h.update(data),
@@ -423,6 +423,13 @@ impl Verifier {
             expected_size: Some(size),
             ..Verifier::new(expected)
         }
+    }
+
+    /// The same verifier, checking an exact size too: for a resumed
+    /// download whose first bytes were fed before the size was known.
+    pub fn with_expected_size(mut self, size: u64) -> Verifier {
+        self.expected_size = Some(size);
+        self
     }
 
     /// The digest being verified against.

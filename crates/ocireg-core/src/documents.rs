@@ -47,7 +47,7 @@ impl DocumentError {
 }
 
 /// Reads one JSON object as `T`.
-fn parse_object<'a, T: Deserialize<'a>>(
+pub(crate) fn parse_object<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
     document: &'static str,
 ) -> Result<T, DocumentError> {

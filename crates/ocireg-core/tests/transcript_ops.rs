@@ -4,7 +4,7 @@
 mod support;
 
 use ocireg_core::auth::Session;
-use ocireg_core::digest::{Digest, VerifyError};
+use ocireg_core::digest::{Digest, Verifier, VerifyError};
 use ocireg_core::error::TransportErrorKind;
 use ocireg_core::manifest::RawManifest;
 use ocireg_core::ops::{
@@ -430,6 +430,62 @@ fn blob_pull_detects_wrong_content_and_truncation() {
         "{:?}",
         run.result
     );
+}
+
+#[test]
+fn blob_pull_never_delivers_past_the_size_fresh_or_resumed() {
+    // A 10-byte blob; the registry sends its bytes, then more.
+    let blob = b"0123456789".to_vec();
+    let d = Digest::sha256(&blob);
+    let url = format!("{R}/v2/a/blobs/{d}");
+    // Pulls it with `reply` to the one request, from `offset` (a partial
+    // file of that many bytes, which the verifier has seen, not the
+    // size); returns what reached the sink and the size mismatch.
+    let pull = |offset: usize, reply: Reply| {
+        let mut verifier = Verifier::new(d);
+        verifier.update(&blob[..offset]);
+        let mut op =
+            BlobPull::resume_from(&local(), &repo("a"), d, Some(10), offset as u64, verifier);
+        let expect = match offset {
+            0 => req("GET", &url).lacks("range"),
+            n => req("GET", &url).header("range", &format!("bytes={n}-")),
+        };
+        let run = drive(
+            &mut op,
+            &mut Session::default(),
+            t0(),
+            vec![(expect, reply)],
+            b"",
+        );
+        match run.result {
+            Err(Error::Verify(VerifyError::SizeMismatch {
+                expected: 10,
+                actual,
+                ..
+            })) => (run.sink, actual),
+            other => panic!("expected a size mismatch, got {other:?}"),
+        }
+    };
+
+    // Fresh: the chunk that crosses the size is cut at it, and the pull
+    // fails before it reads another.
+    let fresh = stream(200, &[b"0123456", b"789XYZ", b"more"], false);
+    assert_eq!(pull(0, fresh), (blob.clone(), 13));
+
+    // Resumed from 4 bytes: a registry that keeps sending gets no byte
+    // past 10 into the sink.
+    let resumed = stream(206, &[b"45678", b"9", b"0123456789"], false)
+        .header("Content-Range", "bytes 4-19/20");
+    assert_eq!(pull(4, resumed), (b"456789".to_vec(), 20));
+
+    // Resumed, and the registry ignores Range: the 200's first 4 bytes
+    // are skipped, and still nothing past 10 goes through.
+    let ignored = stream(200, &[b"0123456789!!"], false);
+    assert_eq!(pull(4, ignored), (b"456789".to_vec(), 12));
+
+    // Resumed and short: the size is checked, not only the digest.
+    let short = stream(206, &[b"456"], false).header("Content-Range", "bytes 4-9/10");
+    assert_eq!(pull(4, short), (b"456".to_vec(), 7));
 }
 
 #[test]

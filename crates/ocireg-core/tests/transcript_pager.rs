@@ -53,7 +53,7 @@ fn page_by_page(pager: Pager, script: Vec<(Expect, Reply)>) -> Result<Vec<Vec<St
             .next()
             .expect("the pager asks for a page the script lacks");
         let page = drive(&mut op, &mut session, t0(), vec![step], b"").result?;
-        pages.push(pager.accept(page)?);
+        pages.push(pager.accept(page)?.to_vec());
     }
     assert!(pager.is_done());
     assert_eq!(script.len(), 0, "the pager ended before the script");

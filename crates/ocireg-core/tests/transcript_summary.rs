@@ -13,7 +13,9 @@ use ocireg_core::manifest::{
 };
 use ocireg_core::ops::GetManifest;
 use ocireg_core::registry::{Registry, Scheme};
-use ocireg_core::summary::{ImageSummary, SummaryFetch, SummaryJob, SummaryPlan, CONFIG_LIMIT};
+use ocireg_core::summary::{
+    GetConfig, ImageSummary, SummaryFetch, SummaryJob, SummaryPlan, CONFIG_LIMIT,
+};
 use ocireg_core::Error;
 use support::*;
 
@@ -237,5 +239,53 @@ fn a_config_longer_than_its_descriptor_fails_the_pull() {
             Error::Verify(ocireg_core::VerifyError::SizeMismatch { .. })
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn get_config_reads_one_config_within_the_limit() {
+    let c = config("arm64");
+    let d = Descriptor::for_bytes(media_type::OCI_CONFIG, &c);
+    let url = format!("{R}/v2/app/blobs/{}", d.digest);
+    let mut s = Session::default();
+    let run = drive(
+        &mut GetConfig::new(&local(), &repo("app"), &d),
+        &mut s,
+        t0(),
+        vec![(req("GET", &url), stream(200, &[&c[..5], &c[5..]], false))],
+        b"",
+    );
+    assert!(run.sink.is_empty(), "the bytes stay in the operation");
+    assert_eq!(run.ok(), c);
+
+    // More bytes than declared: an error, not a bigger buffer.
+    let mut longer = c.clone();
+    longer.extend_from_slice(b"    ");
+    let run = drive(
+        &mut GetConfig::new(&local(), &repo("app"), &d),
+        &mut s,
+        t0(),
+        vec![(req("GET", &url), stream(200, &[&longer], false))],
+        b"",
+    );
+    assert!(matches!(run.err(), Error::Verify(_)));
+
+    // Over the limit: refused with no request at all.
+    let huge = Descriptor::new(media_type::OCI_CONFIG, d.digest, 1_500_000_000);
+    let run = drive(
+        &mut GetConfig::new(&local(), &repo("app"), &huge),
+        &mut s,
+        t0(),
+        vec![],
+        b"",
+    );
+    assert_eq!(
+        run.err(),
+        Error::DescriptorTooLarge {
+            what: "image config",
+            digest: d.digest,
+            size: 1_500_000_000,
+            limit: CONFIG_LIMIT
+        }
     );
 }

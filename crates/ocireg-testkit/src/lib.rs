@@ -16,7 +16,13 @@
 //!   without internet, pushed with skopeo.
 //! - [`ScriptedServer`]: an HTTP server answering each path with the reply
 //!   a test set, recording every request (for what a real registry will
-//!   not serve, and for counting requests).
+//!   not serve, and for counting requests); replies can misbehave
+//!   ([`Fault`]: no answer, stalls, drips, endless bodies), which makes it
+//!   the hostile registry of the CLI's hostile suite.
+//! - [`served`]: image manifests that declare whatever a test needs,
+//!   and the routes that serve them from a [`ScriptedServer`].
+//! - [`Watch`]: runs a program (the real `ocireg` binary) with a wall-time
+//!   and a peak-memory limit, and reports its exit, peak RSS and output.
 //! - [`http`]: a tiny blocking HTTP/1.1 client for looking at raw responses.
 //!
 //! The API is blocking and runtime-agnostic (plain threads, `std::net`,
@@ -53,7 +59,9 @@ pub mod http;
 mod image;
 mod registry;
 mod scripted;
+pub mod served;
 mod token;
+mod watch;
 
 pub use cors::{CorsOptions, CorsProxy};
 pub use fault::{FaultProxy, RecordedRequest};
@@ -62,8 +70,9 @@ pub use image::{
     PlatformSpec,
 };
 pub use registry::{Auth, Options, Registry};
-pub use scripted::{Reply, ScriptedServer};
+pub use scripted::{Fault, Reply, ScriptedServer};
 pub use token::{Access, Grant, TokenPolicy, TokenRequest, TokenServer, TokenUser};
+pub use watch::{vm_hwm_kib, Ending, Watch, Watched, STDOUT_KEPT};
 
 use std::io;
 use std::net::TcpListener;

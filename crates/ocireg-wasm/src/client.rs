@@ -7,11 +7,13 @@ use ocireg_core::digest::{Algorithm, Digest, Hasher};
 use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
     BlobPull, BlobPush, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest,
-    ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo, PushOutcome,
-    PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved, DEFAULT_PAGE_SIZE,
+    Items, ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo,
+    PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved,
+    DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
+use ocireg_core::summary::GetConfig;
 use ocireg_core::url::Url;
 use ocireg_core::Repository;
 
@@ -253,7 +255,7 @@ impl Client {
     /// Fetches the page `pager` names and returns its items not seen
     /// before; `None` once the listing is over. After an error the pager
     /// still names the same page, so calling again retries it.
-    pub async fn next_items(&self, pager: &mut Pager) -> Result<Option<Vec<String>>, Error> {
+    pub async fn next_items(&self, pager: &mut Pager) -> Result<Option<Items>, Error> {
         let Some(op) = pager.next_page() else {
             return Ok(None);
         };
@@ -397,22 +399,17 @@ impl Client {
         self.transport.run(&mut op, &mut io).await
     }
 
-    /// Downloads a small blob (an image config) into memory, verified.
-    pub async fn pull_blob_bytes(
+    /// The bytes of the image config a descriptor points at, verified
+    /// (the core's [`GetConfig`]): a descriptor that declares more than
+    /// [`CONFIG_LIMIT`](ocireg_core::summary::CONFIG_LIMIT) bytes is
+    /// refused before any request.
+    pub async fn get_config_bytes(
         &self,
         repository: &Repository,
         descriptor: &Descriptor,
     ) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::new();
-        self.pull_blob(
-            repository,
-            &descriptor.digest,
-            Some(descriptor.size),
-            &mut out,
-            None,
-        )
-        .await?;
-        Ok(out)
+        self.run(GetConfig::new(&self.registry, repository, descriptor))
+            .await
     }
 
     /// The image configuration a descriptor points at.
@@ -421,7 +418,7 @@ impl Client {
         repository: &Repository,
         descriptor: &Descriptor,
     ) -> Result<ImageConfig, Error> {
-        let bytes = self.pull_blob_bytes(repository, descriptor).await?;
+        let bytes = self.get_config_bytes(repository, descriptor).await?;
         ImageConfig::from_json(&bytes).map_err(|e| {
             Error::Registry(ocireg_core::Error::Protocol {
                 url: format!("/v2/{repository}/blobs/{}", descriptor.digest),

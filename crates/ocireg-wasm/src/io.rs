@@ -61,7 +61,7 @@ impl JsChunks {
         let mut at = 0;
         for chunk in &self.chunks {
             out.set(chunk, at);
-            at += chunk.length();
+            at = at.saturating_add(chunk.length());
         }
         out
     }
@@ -70,7 +70,7 @@ impl JsChunks {
 impl Sink for JsChunks {
     fn write(&mut self, _bytes: &[u8], js: &Uint8Array) {
         if js.length() > 0 {
-            self.len += js.length();
+            self.len = self.len.saturating_add(js.length());
             self.chunks.push(js.clone());
         }
     }
@@ -165,7 +165,7 @@ impl BlobSource {
         while at < total {
             let part = self.read(at, Some(slice)).await?;
             each_piece(&part, &mut buf, &mut f);
-            at += u64::from(part.length()).max(1);
+            at = at.saturating_add(u64::from(part.length()).max(1));
         }
         Ok(())
     }
@@ -176,7 +176,7 @@ pub(crate) fn each_piece(array: &Uint8Array, buf: &mut Vec<u8>, mut f: impl FnMu
     let len = array.length();
     let mut at = 0;
     while at < len {
-        let end = (at + HASH_PIECE).min(len);
+        let end = at.saturating_add(HASH_PIECE).min(len);
         buf.resize((end - at) as usize, 0);
         array.subarray(at, end).copy_to(buf);
         f(buf);

@@ -82,7 +82,8 @@ pub use ocireg_core;
 pub use ocireg_core::auth::Credentials;
 pub use ocireg_core::manifest::RawManifest;
 pub use ocireg_core::ops::{
-    Fetched, Listing, ManifestHead, Page, Pager, PingInfo, PushOutcome, PutOutcome, Resolved,
+    Fetched, Items, ItemsIntoIter, Listing, ManifestHead, Page, Pager, PingInfo, PushOutcome,
+    PutOutcome, Resolved,
 };
 pub use ocireg_core::platform::Platform;
 pub use ocireg_core::{Digest, Reference};

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,16 +10,16 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use ocireg_core::auth::{Credentials, Session};
 use ocireg_core::digest::{Digest, Hasher, Verifier};
-use ocireg_core::manifest::{ImageIndex, RawManifest};
+use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
     BlobPull, BlobPush, Delete, DeleteManifest, Fallback, Fetched, GetManifest, HeadBlob,
-    HeadManifest, ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo,
-    PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved,
-    DEFAULT_PAGE_SIZE,
+    HeadManifest, Items, ItemsIntoIter, ListAll, ListPage, Listing, ManifestHead, Operation, Page,
+    Pager, Ping, PingInfo, PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt,
+    Resolve, Resolved, DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig};
-use ocireg_core::summary::{ImageSummary, SummaryFetch, SummaryPlan};
+use ocireg_core::summary::{GetConfig, ImageSummary, SummaryFetch, SummaryPlan};
 use ocireg_core::url::Url;
 use ocireg_core::{Reference, Repository};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -471,7 +472,7 @@ impl Client {
             /// `None` after an error.
             pager: Option<Pager>,
             /// The new items of the last page, not handed out yet.
-            page: std::vec::IntoIter<String>,
+            page: ItemsIntoIter,
             /// An invalid registry, reported as the stream's one item.
             failed: Option<Error>,
         }
@@ -481,7 +482,7 @@ impl Client {
         };
         let start = State {
             pager: registry.clone().map(|r| Pager::new(r, listing, Some(n))),
-            page: Vec::new().into_iter(),
+            page: ItemsIntoIter::default(),
             failed,
         };
         futures_util::stream::unfold(start, move |mut st| {
@@ -515,7 +516,7 @@ impl Client {
         &self,
         registry: &Registry,
         pager: &mut Pager,
-    ) -> Result<Option<Vec<String>>, Error> {
+    ) -> Result<Option<Items>, Error> {
         let Some(op) = pager.next_page() else {
             return Ok(None);
         };
@@ -563,6 +564,26 @@ impl Client {
             domain,
             self.session().config(),
         )?)
+    }
+
+    /// The bytes of the image config `descriptor` names (the config of an
+    /// image manifest of `repository`), verified against its digest and
+    /// size (the core's [`GetConfig`]). A descriptor that declares more
+    /// than [`CONFIG_LIMIT`](ocireg_core::summary::CONFIG_LIMIT) bytes is
+    /// refused before any request ([`ocireg_core::Error::DescriptorTooLarge`]).
+    /// A Docker Hub config comes from the first mirror that has it.
+    pub async fn image_config(
+        &self,
+        repository: &Reference,
+        descriptor: &Descriptor,
+    ) -> Result<Vec<u8>, Error> {
+        let repo = repository.repository();
+        self.run_pull(repository.domain(), |reg| {
+            GetConfig::new(reg, &repo, descriptor)
+        })
+        .instrument(tracing::info_span!("ocireg.image_config", digest = %descriptor.digest))
+        .await
+        .map(|(_, bytes)| bytes)
     }
 
     /// Digest, media type and size of a manifest, without its body when
@@ -666,7 +687,10 @@ impl Client {
         let f = self.inner.progress.clone()?;
         let done = std::sync::atomic::AtomicU64::new(0);
         Some(move |n: u64| {
-            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            // Saturating: a counter of bytes a registry sent never wraps.
+            let add = |d: u64| Some(d.saturating_add(n));
+            let before = done.fetch_update(Relaxed, Relaxed, add).unwrap_or(u64::MAX);
+            let d = before.saturating_add(n);
             f(&Progress {
                 direction,
                 digest,

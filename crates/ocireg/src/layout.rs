@@ -50,14 +50,32 @@ pub fn blob_path(dir: &Path, digest: &Digest) -> PathBuf {
         .join(digest.hex())
 }
 
-async fn write_blob_bytes(dir: &Path, digest: &Digest, bytes: &[u8]) -> Result<(), Error> {
-    let path = blob_path(dir, digest);
-    if let Some(parent) = path.parent() {
+/// Where the download of `digest` waits until it verifies.
+fn partial_path(dir: &Path, digest: &Digest) -> PathBuf {
+    let name = format!("{}-{}", digest.algorithm().as_str(), digest.hex());
+    dir.join(PARTIAL_DIR).join(name)
+}
+
+/// Creates the folders a blob and its partial file go in.
+async fn create_parents(path: &Path, partial: &Path) -> Result<(), Error> {
+    for parent in [path.parent(), partial.parent()].into_iter().flatten() {
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(file_err(parent))?;
     }
-    tokio::fs::write(&path, bytes)
+    Ok(())
+}
+
+/// Writes verified bytes (a manifest) as the blob `digest`: into the
+/// partial folder first, then renamed, so that a cut-off write never
+/// leaves a short file under `blobs/`.
+async fn write_blob_bytes(dir: &Path, digest: &Digest, bytes: &[u8]) -> Result<(), Error> {
+    let (path, partial) = (blob_path(dir, digest), partial_path(dir, digest));
+    create_parents(&path, &partial).await?;
+    tokio::fs::write(&partial, bytes)
+        .await
+        .map_err(file_err(&partial))?;
+    tokio::fs::rename(&partial, &path)
         .await
         .map_err(file_err(&path))
 }
@@ -188,17 +206,8 @@ impl JobRunner for LayoutPull<'_> {
         if job.action == BlobAction::Skip && file_verifies(&path, descriptor).await {
             return Ok(BlobOutcome::Skipped);
         }
-        let partial_dir = self.dir.join(PARTIAL_DIR);
-        for parent in [path.parent(), Some(partial_dir.as_path())]
-            .into_iter()
-            .flatten()
-        {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(file_err(parent))?;
-        }
-        let digest = &descriptor.digest;
-        let partial = partial_dir.join(format!("{}-{}", digest.algorithm().as_str(), digest.hex()));
+        let partial = partial_path(self.dir, &descriptor.digest);
+        create_parents(&path, &partial).await?;
         self.source
             .blob_to_file(descriptor, &path, &partial)
             .await?;

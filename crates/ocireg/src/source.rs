@@ -96,7 +96,7 @@ impl<R: AsyncRead + Unpin + Send> BlobSource for ReaderSource<R> {
         let ReaderSource { reader, position } = self;
         Box::pin(read_stream(reader, len).inspect(move |chunk| {
             if let Ok(c) = chunk {
-                *position += c.len() as u64;
+                *position = position.saturating_add(c.len() as u64);
             }
         }))
     }

@@ -66,7 +66,8 @@ pub async fn manifest(
 
 /// The config blob's bytes of an image (an index is resolved to the given
 /// platform, or the core's default choice: linux on this machine's CPU
-/// architecture).
+/// architecture), within the core's config limit: a descriptor declaring
+/// more is refused before any byte is fetched.
 pub async fn config_bytes(
     client: &Client,
     r: &Reference,
@@ -87,12 +88,10 @@ pub async fn config_bytes(
         .config()
         .ok_or("this manifest has no config")?
         .clone();
-    let mut buf = Vec::new();
     client
-        .pull_blob(r, &config.digest, Some(config.size), &mut buf)
+        .image_config(r, &config)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(buf)
+        .map_err(|e| e.to_string())
 }
 
 /// Everything `inspect` shows: the summary of the reference, or of its
@@ -135,7 +134,7 @@ pub fn print_inspect(
     writeln!(
         out,
         "Size:       {} bytes (compressed, every platform)",
-        s.total_size
+        size_text(s.total_size)
     )
     .map_err(io)?;
     writeln!(out, "Created:    {}", s.created.as_deref().unwrap_or("-")).map_err(io)?;
@@ -152,12 +151,22 @@ pub fn print_inspect(
         if let Some(c) = &p.config {
             writeln!(out, "  created {}", c.created.as_deref().unwrap_or("-")).map_err(io)?;
         }
-        writeln!(out, "  size    {} bytes (compressed)", p.size).map_err(io)?;
+        writeln!(out, "  size    {} bytes (compressed)", size_text(p.size)).map_err(io)?;
         for l in &p.layer_details {
             writeln!(out, "    {} {:>12}", l.digest, l.size).map_err(io)?;
         }
     }
     Ok(())
+}
+
+/// A total of declared sizes: the core saturates such sums at `u64::MAX`
+/// instead of wrapping, which is shown as a lower bound.
+fn size_text(bytes: u64) -> String {
+    if bytes == u64::MAX {
+        format!("at least {bytes}")
+    } else {
+        bytes.to_string()
+    }
 }
 
 /// A copy's result.

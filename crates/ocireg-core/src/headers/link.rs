@@ -88,7 +88,7 @@ pub fn next_link(value: &str, base: &Url) -> Result<Option<Url>, LinkError> {
     let Some(target) = found else {
         return Ok(None);
     };
-    let url = base.join(target).map_err(LinkError::InvalidUrl)?;
+    let url = super::target::join_checked(base, target).map_err(LinkError::InvalidUrl)?;
     if !same_origin(&url, base) {
         return Err(LinkError::CrossOrigin {
             origin: url.origin().ascii_serialization(),

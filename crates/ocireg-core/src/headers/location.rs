@@ -38,7 +38,7 @@ pub fn location(value: &str, base: &Url) -> Result<Url, LocationError> {
     if value.is_empty() {
         return Err(LocationError::Empty);
     }
-    let url = base.join(value).map_err(LocationError::InvalidUrl)?;
+    let url = super::target::join_checked(base, value).map_err(LocationError::InvalidUrl)?;
     match url.scheme() {
         "http" | "https" => Ok(url),
         other => Err(LocationError::UnsupportedScheme(other.to_string())),
@@ -97,6 +97,14 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "the Location header has the unsupported scheme \"javascript\""
+        );
+        // A host outside the domain grammar never reaches `url`'s IDNA
+        // path (the link fuzzer's idna_adapter assertion).
+        assert_eq!(
+            location("/\\ev@0Xƒ/", &base),
+            Err(LocationError::InvalidUrl(
+                url::ParseError::InvalidDomainCharacter
+            ))
         );
     }
 }

@@ -45,6 +45,7 @@ mod range;
 mod rate_limit;
 mod retry;
 pub(crate) mod syntax;
+mod target;
 mod warning;
 
 pub use crate::dates::parse_http_date;
@@ -53,6 +54,7 @@ pub use location::{location, LocationError};
 pub use range::{chunk_min_length, content_length, upload_range, ContentRange};
 pub use rate_limit::RateLimit;
 pub use retry::retry_after;
+pub(crate) use target::join_checked;
 pub use warning::{warnings, Warning};
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,10 @@
 //! A registry that ignores `Range` answers 200 with the whole blob: the
 //! bytes already delivered are skipped, so the sink still sees each byte
 //! once. Nothing is reported as done before the digest matches.
+//!
+//! With a known size, no byte past it reaches the sink, fresh or resumed:
+//! the chunk that crosses the size is cut there, and the pull fails with
+//! a size mismatch at the next poll instead of reading on.
 
 use std::ops::Range;
 
@@ -64,6 +68,8 @@ pub struct BlobPull {
     skip: u64,
     resumes: u32,
     delivered: u64,
+    /// Bytes a registry sent past the known size (the pull then fails).
+    excess: u64,
     rate_limit: Option<RateLimit>,
     /// Registries to try next when this one does not have the blob or
     /// fails (the mirrors after the one that served the manifest, then
@@ -94,8 +100,8 @@ impl BlobPull {
         verifier: Verifier,
     ) -> BlobPull {
         let verifier = match size {
-            Some(s) if offset == 0 && verifier.is_empty() => Verifier::with_size(digest, s),
-            _ => verifier,
+            Some(s) => verifier.with_expected_size(s),
+            None => verifier,
         };
         let mut pull = BlobPull {
             registry: registry.clone(),
@@ -107,6 +113,7 @@ impl BlobPull {
             skip: 0,
             resumes: 0,
             delivered: offset,
+            excess: 0,
             rate_limit: None,
             fallbacks: Default::default(),
         };
@@ -162,13 +169,23 @@ impl BlobPull {
         self.rate_limit.as_ref()
     }
 
-    /// Hashes the new part of `chunk` and says which part that is.
+    /// Hashes the new part of `chunk`, up to the known size, and says
+    /// which part that is; bytes past the size are counted, not taken.
     fn accept_chunk(&mut self, chunk: &[u8]) -> Range<usize> {
         let skip = self.skip.min(chunk.len() as u64) as usize;
         self.skip -= skip as u64;
-        self.verifier.update(&chunk[skip..]);
-        self.delivered += (chunk.len() - skip) as u64;
-        skip..chunk.len()
+        let mut end = chunk.len();
+        if let Some(size) = self.size {
+            let room = size.saturating_sub(self.verifier.len());
+            let room = usize::try_from(room).unwrap_or(usize::MAX);
+            if end - skip > room {
+                end = skip + room;
+                self.excess = self.excess.saturating_add((chunk.len() - end) as u64);
+            }
+        }
+        self.verifier.update(&chunk[skip..end]);
+        self.delivered = self.delivered.saturating_add((end - skip) as u64);
+        skip..end
     }
 
     fn on_head(&mut self, resp: Response) -> Result<(), Error> {
@@ -229,11 +246,11 @@ impl Operation for BlobPull {
                         return step;
                     }
                 },
-                Phase::Streaming if self.verifier.overflowed() => {
+                Phase::Streaming if self.excess > 0 => {
                     return fail(Error::Verify(crate::digest::VerifyError::SizeMismatch {
                         digest: self.digest,
                         expected: self.size.unwrap_or(0),
-                        actual: self.verifier.len(),
+                        actual: self.verifier.len().saturating_add(self.excess),
                     }))
                 }
                 Phase::Streaming => {
@@ -279,7 +296,7 @@ impl Operation for BlobPull {
                         | TransportErrorKind::Connect
                 );
                 self.phase = if resumable && self.resumes < MAX_RESUMES {
-                    self.resumes += 1;
+                    self.resumes = self.resumes.saturating_add(1);
                     self.request_from(self.verifier.len())
                 } else {
                     Phase::Finished(Err(Error::Transport(error)))

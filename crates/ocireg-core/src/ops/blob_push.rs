@@ -559,19 +559,20 @@ impl BlobPush {
 
     /// The transport sent these bytes of the source.
     fn sent(&mut self, chunk: &[u8]) {
+        let len = chunk.len() as u64;
         let Some(hasher) = &mut self.hasher else {
-            self.sent += chunk.len() as u64;
+            self.sent = self.sent.saturating_add(len);
             return;
         };
         // Hash each byte of the source once, even when a resumed request
         // sends some again.
-        let start = self.sent_from + self.sent;
-        let end = start + chunk.len() as u64;
+        let start = self.sent_from.saturating_add(self.sent);
+        let end = start.saturating_add(len);
         let hashed = hasher.len();
         if end > hashed && start <= hashed {
             let skip = (hashed - start) as usize;
             hasher.update(&chunk[skip..]);
         }
-        self.sent += chunk.len() as u64;
+        self.sent = self.sent.saturating_add(len);
     }
 }

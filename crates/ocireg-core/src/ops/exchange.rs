@@ -593,7 +593,7 @@ impl Exchange {
             }
             let Some(realm) = bearer
                 .realm()
-                .and_then(|r| self.url.join(r).ok())
+                .and_then(|r| headers::join_checked(&self.url, r).ok())
                 .filter(|r| r.scheme() == "https" || r.scheme() == "http")
             else {
                 self.state =

@@ -69,16 +69,19 @@ use std::ops::Range;
 
 use http::header::LINK;
 use http::HeaderMap;
+use serde::Deserialize;
 use url::Url;
 
 use super::exchange::Exchange;
+use super::items::Items;
 use super::pager::Pager;
 use super::{fail, other_step};
 use super::{Context, Input, Operation, RequestBody, Step};
 use crate::auth::{Scope, Scopes};
-use crate::documents::{Catalog, TagList};
+use crate::documents::parse_object;
 use crate::error::Error;
 use crate::headers;
+use crate::manifest::json::null_as_default;
 use crate::reference::Repository;
 use crate::registry::Registry;
 use crate::requests;
@@ -132,8 +135,9 @@ impl Listing {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Page {
-    /// Repository names or tags, in the registry's order.
-    pub items: Vec<String>,
+    /// Repository names or tags, in the registry's order (in one buffer:
+    /// see [`Items`]).
+    pub items: Items,
     /// Where the next page is, if there is one.
     pub next: Option<Url>,
 }
@@ -178,8 +182,8 @@ impl Page {
             message,
         };
         let items = match listing {
-            Listing::Catalog => Catalog::parse(body).map(|c| c.repositories),
-            Listing::Tags { .. } => TagList::parse(body).map(|t| t.tags),
+            Listing::Catalog => parse_object(body, "catalog").map(|c: CatalogItems| c.repositories),
+            Listing::Tags { .. } => parse_object(body, "tag list").map(|t: TagItems| t.tags),
         }
         .map_err(|e| protocol(e.to_string()))?;
         let link = headers
@@ -197,9 +201,28 @@ impl Page {
     }
 }
 
+/// A catalog page as [`Catalog`](crate::documents::Catalog) reads it,
+/// its items in one buffer.
+#[derive(Deserialize)]
+struct CatalogItems {
+    #[serde(default, deserialize_with = "null_as_default")]
+    repositories: Items,
+}
+
+/// A tag list page as [`TagList`](crate::documents::TagList) reads it,
+/// its items in one buffer.
+#[derive(Deserialize)]
+struct TagItems {
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[allow(dead_code)] // Read to check it, as TagList does.
+    name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    tags: Items,
+}
+
 /// The `last=` fallback: the page after a full page of `n` items, unless
 /// the registry ignored `n` or `last`.
-fn after_last(fetched: &Url, n: Option<u32>, items: &[String]) -> Option<Url> {
+fn after_last(fetched: &Url, n: Option<u32>, items: &Items) -> Option<Url> {
     let n = n?;
     let last = items.last()?;
     let full = usize::try_from(n).is_ok_and(|n| n == items.len());
@@ -207,7 +230,7 @@ fn after_last(fetched: &Url, n: Option<u32>, items: &[String]) -> Option<Url> {
         .query_pairs()
         .find(|(k, _)| k == "last")
         .map(|(_, v)| v);
-    if !full || asked_last.as_deref() == Some(last.as_str()) {
+    if !full || asked_last.as_deref() == Some(last) {
         return None;
     }
     let others: Vec<(Cow<'_, str>, Cow<'_, str>)> = fetched

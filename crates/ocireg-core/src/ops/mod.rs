@@ -177,6 +177,7 @@ mod blob_pull;
 mod blob_push;
 mod exchange;
 mod fallback;
+mod items;
 mod list;
 mod manifest;
 mod pager;
@@ -194,6 +195,7 @@ pub use blob_pull::{BlobPull, PullProgress};
 pub use blob_push::{BlobPush, PushOutcome, PushStrategy};
 pub use exchange::{Exchange, Exchanged};
 pub use fallback::Fallback;
+pub use items::{IntoIter as ItemsIntoIter, Items, Iter as ItemsIter};
 pub use list::{ListAll, ListPage, Listing, Page, DEFAULT_PAGE_SIZE, PAGE_LIMIT};
 pub use manifest::{
     AtDigest, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest, ManifestHead,

@@ -1,12 +1,15 @@
 //! [`SummaryFetch`]: one [`SummaryJob`] as an operation, so that a driver
 //! of a [`SummaryPlan`](super::SummaryPlan) only runs operations and
-//! reports what they produce.
+//! reports what they produce; [`GetConfig`]: one image config by itself,
+//! on the same fetch and within the same limit.
 
 use std::ops::Range;
 
+use super::plan::within_config_limit;
 use super::SummaryJob;
 use crate::digest::Digest;
-use crate::manifest::RawManifest;
+use crate::error::Error;
+use crate::manifest::{Descriptor, RawManifest};
 use crate::ops::{fail, other_step};
 use crate::ops::{BlobPull, Context, GetManifest, Input, Operation, Step};
 use crate::reference::Repository;
@@ -133,5 +136,78 @@ impl Operation for SummaryFetch {
                 0..0
             }
         }
+    }
+}
+
+/// Fetches an image config into memory, verified against the digest and
+/// size of its descriptor: how a driver reads a config to show it (the
+/// CLI's `config`, npm's `imageConfig`). A descriptor that declares more
+/// than [`CONFIG_LIMIT`](super::CONFIG_LIMIT) bytes fails the first poll
+/// with [`Error::DescriptorTooLarge`], before any request; no more bytes
+/// than the descriptor declares are kept, and a registry that sends more
+/// fails the fetch.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use ocireg_core::auth::Session;
+/// use ocireg_core::manifest::{media_type, Descriptor};
+/// use ocireg_core::ops::{Context, Operation, Step};
+/// use ocireg_core::registry::{Registry, Scheme};
+/// use ocireg_core::summary::{GetConfig, CONFIG_LIMIT};
+/// use ocireg_core::Error;
+///
+/// let registry = Registry::new(Scheme::Http, "localhost:5000")?;
+/// let mut huge = Descriptor::for_bytes(media_type::OCI_CONFIG, b"{}");
+/// huge.size = 1_500_000_000;
+/// let mut op = GetConfig::new(&registry, &"app".parse()?, &huge);
+/// let mut session = Session::default();
+/// let mut cx = Context::new(SystemTime::now(), &mut session);
+/// match op.poll(&mut cx) {
+///     Step::Done(Err(Error::DescriptorTooLarge { limit, .. })) => assert_eq!(limit, CONFIG_LIMIT),
+///     _ => unreachable!("refused before any request"),
+/// }
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug)]
+pub struct GetConfig {
+    fetch: SummaryFetch,
+    /// The refusal the first poll returns.
+    refused: Option<Error>,
+}
+
+impl GetConfig {
+    /// The fetch of the config `descriptor` names, from `repository` of
+    /// `registry`.
+    pub fn new(registry: &Registry, repository: &Repository, descriptor: &Descriptor) -> GetConfig {
+        let job = SummaryJob::FetchConfig {
+            descriptor: descriptor.clone(),
+        };
+        GetConfig {
+            fetch: SummaryFetch::new(registry, repository, job),
+            refused: within_config_limit(descriptor).err(),
+        }
+    }
+}
+
+impl Operation for GetConfig {
+    type Output = Vec<u8>;
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Step<Vec<u8>> {
+        if let Some(refused) = self.refused.take() {
+            return fail(refused);
+        }
+        match other_step(self.fetch.poll(cx)) {
+            Ok(Ok(SummaryFetched::Config { bytes, .. })) => Step::Done(Ok(bytes)),
+            Ok(Ok(SummaryFetched::Manifest { .. })) => fail(Error::InvalidInput {
+                what: "config fetch",
+                message: "a manifest came back for a config".into(),
+            }),
+            Ok(Err(e)) => fail(e),
+            Err(step) => step,
+        }
+    }
+
+    fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
+        self.fetch.handle(cx, input)
     }
 }

@@ -5,6 +5,9 @@
 //! configs, bounded by [`CONFIG_LIMIT`]) and checks what comes back; the
 //! transports fetch, with bounded concurrency, and report.
 //!
+//! [`GetConfig`] reads one image config the same way (bounded by
+//! [`CONFIG_LIMIT`], verified), for drivers that show a config by itself.
+//!
 //! ```
 //! use ocireg_core::manifest::RawManifest;
 //! use ocireg_core::summary::{ImageSummary, PlatformSummary};
@@ -33,7 +36,7 @@ use crate::dates::rfc3339_to_unix;
 use crate::digest::Digest;
 use crate::manifest::{media_type, Descriptor, RawManifest};
 
-pub use fetch::{SummaryFetch, SummaryFetched};
+pub use fetch::{GetConfig, SummaryFetch, SummaryFetched};
 pub use plan::{SummaryJob, SummaryPlan, CONFIG_LIMIT};
 
 /// A tag (or digest) at a glance.
@@ -48,7 +51,8 @@ pub struct ImageSummary {
     /// Whether it is an index (multi-platform image).
     pub is_index: bool,
     /// Compressed size of every distinct config and layer blob, over all
-    /// platforms.
+    /// platforms; `u64::MAX` when the sizes the manifests declare add up
+    /// to more (saturated, never wrapped).
     pub total_size: u64,
     /// The newest `created` date among the platforms' configs (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +74,8 @@ pub struct PlatformSummary {
     pub digest: String,
     /// The manifest's media type.
     pub media_type: String,
-    /// Compressed size of its config and layers.
+    /// Compressed size of its config and layers (saturated at
+    /// `u64::MAX`).
     pub size: u64,
     /// Number of layers.
     pub layers: usize,
@@ -219,7 +224,7 @@ impl PlatformSummary {
             platform,
             digest: raw.digest().to_string(),
             media_type: raw.media_type().to_string(),
-            size: blobs.iter().map(|(_, s)| s).sum(),
+            size: saturating_sum(blobs.iter().map(|(_, s)| *s)),
             layers,
             layer_details,
             artifact_type: manifest.artifact_type().map(str::to_string),
@@ -247,9 +252,42 @@ impl ImageSummary {
             digest: root.digest().to_string(),
             media_type: root.media_type().to_string(),
             is_index: root.manifest().kind().is_index(),
-            total_size: blobs.values().sum(),
+            total_size: saturating_sum(blobs.values().copied()),
             created,
             platforms,
         }
+    }
+}
+
+/// The sum of sizes a registry declared, saturated at `u64::MAX`: two
+/// layers of 2^63 bytes add up to "too many", not to 0.
+fn saturating_sum(sizes: impl IntoIterator<Item = u64>) -> u64 {
+    sizes.into_iter().fold(0, u64::saturating_add)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{ImageManifest, Manifest};
+
+    #[test]
+    fn sizes_saturate_instead_of_wrapping() {
+        let config = Descriptor::for_bytes(media_type::OCI_CONFIG, b"{}");
+        let layer = |seed: &[u8]| {
+            let mut d = Descriptor::for_bytes(media_type::OCI_LAYER_GZIP, seed);
+            d.size = 1 << 63;
+            d
+        };
+        let m = ImageManifest::new(
+            media_type::OCI_MANIFEST,
+            config,
+            vec![layer(b"a"), layer(b"b")],
+        );
+        let raw = RawManifest::encode(&Manifest::Image(m)).unwrap();
+        let platform = PlatformSummary::new(&raw, None, None);
+        assert_eq!(platform.size, u64::MAX);
+        let summary = ImageSummary::assemble(&raw, vec![platform]);
+        assert_eq!(summary.total_size, u64::MAX);
+        assert_eq!(summary.platforms[0].layer_details[1].size, 1 << 63);
     }
 }

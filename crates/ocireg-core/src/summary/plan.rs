@@ -104,6 +104,21 @@ use crate::manifest::{Descriptor, RawManifest};
 /// fetched.
 pub const CONFIG_LIMIT: u64 = 8 << 20;
 
+/// Fails with [`Error::DescriptorTooLarge`] when `config` declares more
+/// than [`CONFIG_LIMIT`] bytes: the check every reader of a config makes
+/// before it fetches a byte.
+pub(crate) fn within_config_limit(config: &Descriptor) -> Result<(), Error> {
+    if config.size > CONFIG_LIMIT {
+        return Err(Error::DescriptorTooLarge {
+            what: "image config",
+            digest: config.digest,
+            size: config.size,
+            limit: CONFIG_LIMIT,
+        });
+    }
+    Ok(())
+}
+
 /// One fetch for the driver. Each job is handed out once and must be
 /// reported once: [`SummaryJob::FetchManifest`] with
 /// [`SummaryPlan::manifest_fetched`], [`SummaryJob::FetchConfig`] with
@@ -361,14 +376,7 @@ impl SummaryPlan {
         if !is_image_config(config) {
             return Ok(());
         }
-        if config.size > CONFIG_LIMIT {
-            return Err(Error::DescriptorTooLarge {
-                what: "image config",
-                digest: config.digest,
-                size: config.size,
-                limit: CONFIG_LIMIT,
-            });
-        }
+        within_config_limit(config)?;
         want(&mut self.configs, &mut self.queue, config, |descriptor| {
             SummaryJob::FetchConfig { descriptor }
         })

@@ -5,6 +5,7 @@
 mod cors;
 mod fault;
 mod registry;
+mod scripted;
 mod skopeo;
 mod token;
 
