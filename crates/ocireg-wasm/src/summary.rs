@@ -15,8 +15,10 @@
 //! core's [`SummaryPlan`] decides what to fetch and checks what comes
 //! back; this file only keeps `max_parallel` of its jobs running.
 
+use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use ocireg_core::summary::{ImageSummary, SummaryFetch, SummaryPlan};
+use ocireg_core::ops::GetManifest;
+use ocireg_core::summary::{GetConfig, ImageSummary, SummaryJob, SummaryPlan};
 use ocireg_core::Repository;
 
 use crate::{Client, Error};
@@ -37,13 +39,31 @@ impl Client {
         let mut running = FuturesUnordered::new();
         loop {
             let room = self.max_parallel().saturating_sub(running.len());
+            // The plan's jobs as the operations the client runs anyway
+            // (`get_manifest`, `imageConfig`): no third type of operation
+            // in the module.
             for job in plan.next_jobs_up_to(room) {
-                running.push(self.run(SummaryFetch::new(self.registry(), repository, job)));
+                let registry = self.registry();
+                running.push(match job {
+                    SummaryJob::FetchManifest { descriptor } => {
+                        let op = GetManifest::by_digest(registry, repository, &descriptor.digest);
+                        let digest = descriptor.digest;
+                        Either::Left(async move { (digest, Either::Left(self.run(op).await)) })
+                    }
+                    SummaryJob::FetchConfig { descriptor } => {
+                        let op = GetConfig::new(registry, repository, &descriptor);
+                        let digest = descriptor.digest;
+                        Either::Right(async move { (digest, Either::Right(self.run(op).await)) })
+                    }
+                });
             }
-            let Some(fetched) = running.next().await else {
+            let Some((digest, fetched)) = running.next().await else {
                 break;
             };
-            plan.report(fetched?)?;
+            match fetched {
+                Either::Left(manifest) => plan.manifest_fetched(&digest, manifest?.manifest)?,
+                Either::Right(config) => plan.config_fetched(&digest, &config?)?,
+            }
         }
         Ok(plan.finish()?)
     }

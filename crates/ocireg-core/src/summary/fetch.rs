@@ -42,50 +42,40 @@ pub enum SummaryFetched {
 #[derive(Debug)]
 enum Fetch {
     Manifest(GetManifest),
-    Config(BlobPull),
+    Config(GetConfig),
 }
 
 /// Runs one [`SummaryJob`] against a repository: `GET` the manifest by
-/// its digest, or stream the config blob (verified) into memory, keeping
-/// at most the descriptor's size. The blob's bytes stay inside the
-/// operation: a transport's sink gets nothing.
+/// its digest ([`GetManifest`]), or the config into memory
+/// ([`GetConfig`]). A driver that would rather not have one more
+/// operation type (a browser build counts its bytes) runs those two
+/// directly and reports with [`SummaryPlan::manifest_fetched`] and
+/// [`SummaryPlan::config_fetched`](super::SummaryPlan::config_fetched).
+///
+/// [`SummaryPlan::manifest_fetched`]: super::SummaryPlan::manifest_fetched
 #[derive(Debug)]
 pub struct SummaryFetch {
     digest: Digest,
-    /// The most config bytes kept.
-    size: u64,
     fetch: Fetch,
-    bytes: Vec<u8>,
 }
 
 impl SummaryFetch {
     /// The operation for `job` in `repository` of `registry` (the one
     /// that served the top manifest).
     pub fn new(registry: &Registry, repository: &Repository, job: SummaryJob) -> SummaryFetch {
-        let (fetch, descriptor) = match job {
-            SummaryJob::FetchManifest { descriptor } => (
-                Fetch::Manifest(GetManifest::by_digest(
+        match job {
+            SummaryJob::FetchManifest { descriptor } => SummaryFetch {
+                digest: descriptor.digest,
+                fetch: Fetch::Manifest(GetManifest::by_digest(
                     registry,
                     repository,
                     &descriptor.digest,
                 )),
-                descriptor,
-            ),
-            SummaryJob::FetchConfig { descriptor } => (
-                Fetch::Config(BlobPull::new(
-                    registry,
-                    repository,
-                    descriptor.digest,
-                    Some(descriptor.size),
-                )),
-                descriptor,
-            ),
-        };
-        SummaryFetch {
-            digest: descriptor.digest,
-            size: descriptor.size,
-            fetch,
-            bytes: Vec::new(),
+            },
+            SummaryJob::FetchConfig { descriptor } => SummaryFetch {
+                digest: descriptor.digest,
+                fetch: Fetch::Config(GetConfig::new(registry, repository, &descriptor)),
+            },
         }
     }
 }
@@ -102,12 +92,8 @@ impl Operation for SummaryFetch {
                     manifest: fetched.manifest,
                 })
             }),
-            Fetch::Config(op) => other_step(op.poll(cx)).map(|r| {
-                r.map(|_| SummaryFetched::Config {
-                    digest,
-                    bytes: std::mem::take(&mut self.bytes),
-                })
-            }),
+            Fetch::Config(op) => other_step(op.poll(cx))
+                .map(|r| r.map(|bytes| SummaryFetched::Config { digest, bytes })),
         };
         match done {
             Ok(Ok(fetched)) => Step::Done(Ok(fetched)),
@@ -119,22 +105,7 @@ impl Operation for SummaryFetch {
     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
         match &mut self.fetch {
             Fetch::Manifest(op) => op.handle(cx, input),
-            Fetch::Config(op) => {
-                let chunk = match &input {
-                    Input::Chunk(chunk) => Some(*chunk),
-                    _ => None,
-                };
-                let keep = op.handle(cx, input);
-                if let Some(part) = chunk.and_then(|c| c.get(keep)) {
-                    // A registry sending more than the size fails the
-                    // pull at its next poll; keep no more than the size.
-                    let room = usize::try_from(self.size)
-                        .unwrap_or(usize::MAX)
-                        .saturating_sub(self.bytes.len());
-                    self.bytes.extend_from_slice(&part[..part.len().min(room)]);
-                }
-                0..0
-            }
+            Fetch::Config(op) => op.handle(cx, input),
         }
     }
 }
@@ -170,7 +141,10 @@ impl Operation for SummaryFetch {
 /// ```
 #[derive(Debug)]
 pub struct GetConfig {
-    fetch: SummaryFetch,
+    pull: BlobPull,
+    /// The most bytes kept (the descriptor's size).
+    size: u64,
+    bytes: Vec<u8>,
     /// The refusal the first poll returns.
     refused: Option<Error>,
 }
@@ -179,11 +153,15 @@ impl GetConfig {
     /// The fetch of the config `descriptor` names, from `repository` of
     /// `registry`.
     pub fn new(registry: &Registry, repository: &Repository, descriptor: &Descriptor) -> GetConfig {
-        let job = SummaryJob::FetchConfig {
-            descriptor: descriptor.clone(),
-        };
         GetConfig {
-            fetch: SummaryFetch::new(registry, repository, job),
+            pull: BlobPull::new(
+                registry,
+                repository,
+                descriptor.digest,
+                Some(descriptor.size),
+            ),
+            size: descriptor.size,
+            bytes: Vec::new(),
             refused: within_config_limit(descriptor).err(),
         }
     }
@@ -196,18 +174,28 @@ impl Operation for GetConfig {
         if let Some(refused) = self.refused.take() {
             return fail(refused);
         }
-        match other_step(self.fetch.poll(cx)) {
-            Ok(Ok(SummaryFetched::Config { bytes, .. })) => Step::Done(Ok(bytes)),
-            Ok(Ok(SummaryFetched::Manifest { .. })) => fail(Error::InvalidInput {
-                what: "config fetch",
-                message: "a manifest came back for a config".into(),
-            }),
+        match other_step(self.pull.poll(cx)) {
+            Ok(Ok(_)) => Step::Done(Ok(std::mem::take(&mut self.bytes))),
             Ok(Err(e)) => fail(e),
             Err(step) => step,
         }
     }
 
     fn handle(&mut self, cx: &mut Context<'_>, input: Input<'_>) -> Range<usize> {
-        self.fetch.handle(cx, input)
+        let chunk = match &input {
+            Input::Chunk(chunk) => Some(*chunk),
+            _ => None,
+        };
+        let keep = self.pull.handle(cx, input);
+        if let Some(part) = chunk.and_then(|c| c.get(keep)) {
+            // A registry sending more than the size fails the pull at its
+            // next poll; keep no more than the size.
+            let room = usize::try_from(self.size)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(self.bytes.len());
+            self.bytes.extend_from_slice(&part[..part.len().min(room)]);
+        }
+        // The bytes stay here: a transport's sink gets nothing.
+        0..0
     }
 }
