@@ -242,7 +242,7 @@ export type ErrorCode =
   | "INVALID_INPUT" | "INVALID_REFERENCE" | "INVALID_MANIFEST"
   | "NOT_FOUND" | "REGISTRY_ERROR" | "UNAUTHORIZED"
   | "DIGEST_MISMATCH" | "SIZE_MISMATCH" | "TOO_LARGE" | "TOO_MANY" | "PROTOCOL_ERROR"
-  | "BLOCKED" | "NETWORK_ERROR" | "SOURCE_ERROR" | "PANIC" | "ERROR";
+  | "BLOCKED" | "NETWORK_ERROR" | "TIMEOUT" | "SOURCE_ERROR" | "PANIC" | "ERROR";
 
 /** The errors every function rejects (or throws) with. */
 export interface OciregError extends Error {
