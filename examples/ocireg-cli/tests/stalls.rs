@@ -46,6 +46,11 @@ struct Answer {
     body: Vec<u8>,
     /// Read the request, answer nothing.
     silent: bool,
+    /// Read the request's head and nothing more (an upload's body stays
+    /// unread), answer nothing.
+    deaf: bool,
+    /// A `Location` header.
+    location: Option<&'static str>,
     /// Body bytes past this offset (of the whole body, whatever range
     /// was asked for) never come: the connection stays open and quiet.
     stop_at: Option<usize>,
@@ -62,6 +67,8 @@ impl Answer {
             content_type,
             body,
             silent: false,
+            deaf: false,
+            location: None,
             stop_at: None,
             stop_after: None,
             drip: None,
@@ -71,6 +78,13 @@ impl Answer {
     fn silent() -> Answer {
         Answer {
             silent: true,
+            ..Answer::ok("text/plain", Vec::new())
+        }
+    }
+
+    fn deaf() -> Answer {
+        Answer {
+            deaf: true,
             ..Answer::ok("text/plain", Vec::new())
         }
     }
@@ -197,6 +211,10 @@ fn serve(mut conn: TcpStream, routes: &Routes) {
         let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         return;
     };
+    if a.deaf {
+        // Until the test is over; the client's socket buffers fill.
+        return thread::sleep(HUNG);
+    }
     if a.silent {
         return hold(conn);
     }
@@ -208,7 +226,7 @@ fn serve(mut conn: TcpStream, routes: &Routes) {
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|&n| n < a.body.len());
     let len = a.body.len();
-    let (status, start, extra) = match from {
+    let (status, start, mut extra) = match from {
         Some(n) => (
             206,
             n,
@@ -216,6 +234,9 @@ fn serve(mut conn: TcpStream, routes: &Routes) {
         ),
         None => (a.status, 0, String::new()),
     };
+    if let Some(location) = a.location {
+        extra.push_str(&format!("Location: {location}\r\n"));
+    }
     let reply = format!(
         "HTTP/1.1 {status} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
         a.content_type,
@@ -482,6 +503,28 @@ fn a_blob_pull_resumes_after_stalls() {
         .join("blobs/sha256")
         .join(Digest::sha256(&image.layer).hex());
     assert_eq!(std::fs::read(blob).unwrap(), image.layer);
+}
+
+/// An upload that the registry stops reading fails after the window: its
+/// 16 MiB layer is more than the socket buffers take, so the body stops
+/// going out; the small config goes out whole and waits for a head.
+#[test]
+fn a_push_the_registry_stops_reading_stalls() {
+    let server = Server::start();
+    let session = Answer {
+        status: 202,
+        location: Some("/v2/app/blobs/uploads/u1"),
+        ..Answer::ok("text/plain", Vec::new())
+    };
+    server.answer("/v2/app/blobs/uploads/", session);
+    server.answer("/v2/app/blobs/uploads/u1", Answer::deaf());
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = ocireg_testkit::ImageSpec::new(3).layers(1, 16 << 20);
+    ocireg_testkit::write_oci_layout(tmp.path(), &spec).unwrap();
+    let layout = tmp.path().to_str().unwrap();
+    let args = ["--timeout", "2", "push", layout, &manifest_of(&server)];
+    let message = "the registry stopped responding (no progress for 2 s)";
+    failed(&ocireg(&args, &[]), message, Duration::from_secs(2)..UNDER);
 }
 
 #[test]
