@@ -130,6 +130,9 @@ impl RegistryClient {
         if let Some(n) = o.number("maxConcurrency")? {
             builder = builder.max_parallel(n as usize);
         }
+        if let Some(ms) = o.number("stallTimeoutMs")? {
+            builder = builder.stall_timeout(std::time::Duration::from_millis(ms as u64));
+        }
         let inner = builder.build().map_err(js)?;
         Ok(RegistryClient { inner, url })
     }

@@ -45,6 +45,7 @@ pub(crate) fn code(e: &Error) -> &'static str {
             TransportErrorKind::Blocked => "BLOCKED",
             TransportErrorKind::Source => "SOURCE_ERROR",
             TransportErrorKind::BodyTooLarge => "TOO_LARGE",
+            TransportErrorKind::Timeout => "TIMEOUT",
             _ => "NETWORK_ERROR",
         },
         _ => "ERROR",

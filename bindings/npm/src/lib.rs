@@ -47,6 +47,13 @@ export interface ClientOptions {
   chunkSize?: number;
   /** Requests `summary()` keeps in flight at once (default 4). */
   maxConcurrency?: number;
+  /**
+   * The stall timeout in milliseconds (default 60000): a request that makes
+   * no progress (its response, or another KiB of body) for this long is
+   * aborted and retried where that is safe; then the call fails with code
+   * `TIMEOUT`. A body that drips a byte a second makes no progress.
+   */
+  stallTimeoutMs?: number;
 }
 
 /** What `ping()` learned. */
@@ -235,7 +242,7 @@ export type ErrorCode =
   | "INVALID_INPUT" | "INVALID_REFERENCE" | "INVALID_MANIFEST"
   | "NOT_FOUND" | "REGISTRY_ERROR" | "UNAUTHORIZED"
   | "DIGEST_MISMATCH" | "SIZE_MISMATCH" | "TOO_LARGE" | "TOO_MANY" | "PROTOCOL_ERROR"
-  | "BLOCKED" | "NETWORK_ERROR" | "SOURCE_ERROR" | "PANIC" | "ERROR";
+  | "BLOCKED" | "NETWORK_ERROR" | "TIMEOUT" | "SOURCE_ERROR" | "PANIC" | "ERROR";
 
 /** The errors every function rejects (or throws) with. */
 export interface OciregError extends Error {

@@ -253,3 +253,16 @@ test("basic auth", async () => {
 test("a closed port is a NETWORK_ERROR", async () => {
   await assert.rejects(new RegistryClient({ url: server("OCIREG_WASM_CLOSED") }).ping(), { code: "NETWORK_ERROR" });
 });
+
+test("stallTimeoutMs ends a request to a registry that stopped responding with TIMEOUT", async () => {
+  const url = server("OCIREG_WASM_STALL");
+  assert.throws(() => new RegistryClient({ url, stallTimeoutMs: 0 }), { code: "INVALID_INPUT", message: /stall timeout/ });
+  const client = new RegistryClient({ url, stallTimeoutMs: 300 });
+  const started = Date.now();
+  await assert.rejects(client.getManifest("stall/drip", "v1"), {
+    code: "TIMEOUT",
+    message: /the registry stopped responding \(no progress for 0\.3 s\)/,
+  });
+  // Four attempts, each given up after its window.
+  assert.ok(Date.now() - started >= 1200, `${Date.now() - started} ms`);
+});

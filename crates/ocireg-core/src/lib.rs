@@ -33,6 +33,8 @@
 //!   and push, ...) as a state machine a transport drives with one loop.
 //! - [`redact`]: URLs as messages and logs show them (no query: pre-signed
 //!   URLs carry signatures).
+//! - [`stall`]: the stall timeout's accounting (no progress, at least
+//!   1 KiB, for a window fails the attempt), shared by the transports.
 //!
 //! ## Planning
 //! - [`plan`]: the image-graph planner that copy, layout pull and push
@@ -69,6 +71,7 @@ pub mod redact;
 pub mod reference;
 pub mod registry;
 pub mod requests;
+pub mod stall;
 pub mod summary;
 
 pub use digest::{Algorithm, Digest, DigestError, Hasher, Verifier, VerifyError};

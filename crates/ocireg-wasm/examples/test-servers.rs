@@ -20,6 +20,7 @@
 //! | `OCIREG_WASM_MULTI_DIGEST` | `demo/multi:v1`, an index of linux/amd64 and linux/arm64/v8 |
 //! | `OCIREG_WASM_PAGE_REPOS` | how many `page/rNN` repositories were made for pagination |
 //! | `OCIREG_WASM_CLOSED` | a loopback port nothing listens on |
+//! | `OCIREG_WASM_STALL` | a registry that stops responding (no CORS: Node only): it never answers `/v2/`; under `/v2/stall/head/` it sends a head and nothing more, under `/v2/stall/drip/` a body a byte every 100 ms, under `/v2/stall/blob/` a head and 2 KiB of 64 |
 
 #[cfg(not(target_family = "wasm"))]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -89,6 +90,7 @@ mod servers {
         );
         let basic_registry = Registry::start(Auth::htpasswd(&user, &password))?;
         let basic = CorsProxy::start(&basic_registry.url(), None, CorsOptions::default())?;
+        let stalling = crate::stalling::start()?;
 
         // Seed: the same two images everywhere, through skopeo.
         let layouts = std::env::temp_dir().join(format!("ocireg-wasm-seed-{}", std::process::id()));
@@ -138,6 +140,7 @@ mod servers {
                 "OCIREG_WASM_CLOSED",
                 format!("http://127.0.0.1:{}", free_port()?),
             ),
+            ("OCIREG_WASM_STALL", format!("http://127.0.0.1:{stalling}")),
         ];
         let text: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         // Written whole, then renamed: a reader never sees half a file.
@@ -182,6 +185,64 @@ mod servers {
                 .put_manifest(&repo, &RawManifest::encode(&manifest)?)
                 .await?;
         }
+        Ok(())
+    }
+}
+
+/// The registry that stops responding, for the stall timeout's test in
+/// Node. Its threads end when their client gives up on the connection.
+#[cfg(not(target_family = "wasm"))]
+mod stalling {
+    use std::io::{self, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
+
+    /// Starts it on a free loopback port, for as long as the process runs.
+    pub fn start() -> io::Result<u16> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let _ = misbehave(conn);
+                });
+            }
+        });
+        Ok(port)
+    }
+
+    fn misbehave(mut conn: TcpStream) -> io::Result<()> {
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = conn.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let line = String::from_utf8_lossy(&request)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let head = |len: usize| {
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n")
+        };
+        if line.contains("/v2/stall/head/") {
+            conn.write_all(head(600).as_bytes())?;
+        } else if line.contains("/v2/stall/drip/") {
+            conn.write_all(head(600).as_bytes())?;
+            for _ in 0..600 {
+                std::thread::sleep(Duration::from_millis(100));
+                conn.write_all(b" ")?;
+            }
+        } else if line.contains("/v2/stall/blob/") {
+            conn.write_all(head(64 << 10).as_bytes())?;
+            conn.write_all(&[7; 2 << 10])?;
+        }
+        // Silent from here until the client hangs up.
+        while conn.read(&mut buf)? > 0 {}
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! [`Client`]: the registry operations a browser can do, as async methods,
 //! against one registry.
 
+use std::time::Duration;
+
 use ocireg_core::auth::Credentials;
 use ocireg_core::config::ImageConfig;
 use ocireg_core::digest::{Algorithm, Digest, Hasher};
@@ -29,6 +31,7 @@ pub struct ClientBuilder {
     credentials: Credentials,
     chunk_size: Option<u64>,
     max_parallel: usize,
+    stall_timeout: Duration,
 }
 
 impl ClientBuilder {
@@ -52,12 +55,31 @@ impl ClientBuilder {
         self
     }
 
+    /// The stall timeout (60 s by default): a request attempt that makes
+    /// no progress for this long is aborted, and retried where that is
+    /// safe (a blob download resumes where it stopped). Progress is the
+    /// response head arriving or another 1 KiB of body received, so a
+    /// body that drips a byte a second stalls too. `fetch` does not
+    /// report bytes sent: while a request body goes out, the attempt may
+    /// take a window per KiB of it. A zero window makes
+    /// [`ClientBuilder::build`] fail.
+    pub fn stall_timeout(mut self, window: Duration) -> Self {
+        self.stall_timeout = window;
+        self
+    }
+
     /// Builds the client. The URL is `http(s)://host[:port]` (the API lives
     /// at `/v2/`, so there is no path), or a bare `host[:port]`, spoken to
     /// over HTTPS unless it is a loopback address.
     pub fn build(self) -> Result<Client, Error> {
         let registry = parse_registry_url(&self.url)?;
-        let transport = Transport::default();
+        if self.stall_timeout.is_zero() {
+            return Err(Error::invalid("stall timeout", "must be longer than zero"));
+        }
+        let transport = Transport {
+            session: Default::default(),
+            stall_timeout: self.stall_timeout,
+        };
         transport
             .session
             .borrow_mut()
@@ -190,6 +212,7 @@ impl Client {
             credentials: Credentials::Anonymous,
             chunk_size: None,
             max_parallel: 4,
+            stall_timeout: ocireg_core::stall::DEFAULT_STALL_TIMEOUT,
         }
     }
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     // The global `setTimeout` of windows, workers and Node alike.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, millis: f64) -> JsValue;
+    pub(crate) fn set_timeout(callback: &js_sys::Function, millis: f64) -> JsValue;
 }
 
 /// The wall-clock time, from `Date.now()`.

@@ -43,6 +43,12 @@
 //!   when it cannot read `WWW-Authenticate`.
 //! - A request the browser refuses (CORS, mixed content, a network error it
 //!   will not describe) fails with [`TransportErrorKind::Blocked`](ocireg_core::ops::TransportErrorKind::Blocked).
+//! - Every request carries an `AbortController`: an attempt that makes no
+//!   progress for the stall timeout (60 s,
+//!   `ClientBuilder::stall_timeout`) is aborted and fails with
+//!   [`TransportErrorKind::Timeout`](ocireg_core::ops::TransportErrorKind::Timeout),
+//!   retried where that is safe. `fetch` reports no bytes sent, so while
+//!   a request body goes out the attempt may take a window per KiB of it.
 //!
 //! ## Example
 //!
@@ -68,6 +74,7 @@ mod client;
 mod clock;
 mod error;
 mod io;
+mod stall;
 mod summary;
 mod transport;
 

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use gloo_net::http::{Method, RequestBuilder};
 use js_sys::{Reflect, Uint8Array};
@@ -19,6 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, RequestCache};
 
 use crate::io::{each_piece, js_message, BlobSource, Sink};
+use crate::stall::Stall;
 use crate::{clock, Error};
 
 /// Where streamed bytes go, where uploaded bytes come from, and who hears
@@ -33,9 +35,11 @@ pub(crate) struct Io<'a> {
 
 /// Sends requests for operations. Clones share the session (credentials,
 /// what each host asked for, the token cache).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Transport {
     pub(crate) session: Rc<RefCell<Session>>,
+    /// The stall timeout: the longest an attempt may go without progress.
+    pub(crate) stall_timeout: Duration,
 }
 
 impl Transport {
@@ -72,6 +76,7 @@ impl Transport {
     async fn drive(&self, op: &mut dyn Erased, io: &mut Io<'_>) -> Result<(), Error> {
         let mut body: Option<BodyReader> = None;
         let mut buf = Vec::new();
+        let mut stall = Stall::new(self.stall_timeout);
         loop {
             match self.with_cx(|cx| op.poll(cx)) {
                 Step::Send(request) => {
@@ -81,7 +86,8 @@ impl Transport {
                     let mut sent = |bytes: &[u8]| {
                         self.with_cx(|cx| op.handle(cx, Input::Sent(bytes)));
                     };
-                    let response = send(request, io, &mut sent).await.map(|(head, reader)| {
+                    let response = send(request, io, &mut sent, &mut stall).await;
+                    let response = response.map(|(head, reader)| {
                         body = reader;
                         head
                     });
@@ -89,13 +95,14 @@ impl Transport {
                 }
                 Step::Read => {
                     let next = match body.as_mut() {
-                        Some(b) => b.next().await,
+                        Some(b) => stall.guard(b.next()).await.and_then(|read| read),
                         None => Ok(None),
                     };
                     // A chunk is copied out of JavaScript memory for the
                     // operation; the sink takes the JS view of its kept part.
                     let js = match &next {
                         Ok(Some(chunk)) => {
+                            stall.progress(chunk.length());
                             buf.resize(chunk.length() as usize, 0);
                             chunk.copy_to(&mut buf);
                             Some(chunk.clone())
@@ -163,7 +170,9 @@ async fn send(
     request: Request,
     io: &Io<'_>,
     sent: &mut dyn FnMut(&[u8]),
+    stall: &mut Stall,
 ) -> Result<(Response, Option<BodyReader>), TransportError> {
+    let signal = stall.start(&request);
     let plan = request.read_plan();
     let head_request = request.method() == http::Method::HEAD;
     let url = request.url().to_string();
@@ -173,7 +182,8 @@ async fn send(
     // with another Accept, or a stale tag list, must never answer.
     let mut builder = RequestBuilder::new(&url)
         .method(method(&parts.method)?)
-        .cache(RequestCache::NoStore);
+        .cache(RequestCache::NoStore)
+        .abort_signal(signal.as_ref());
     for (name, value) in &parts.headers {
         if FORBIDDEN.contains(&name.as_str()) {
             continue;
@@ -185,7 +195,10 @@ async fn send(
     }
     let body: Option<JsValue> = match body {
         RequestBody::Empty => None,
-        RequestBody::Bytes(b) => Some(Uint8Array::from(b.as_slice()).into()),
+        RequestBody::Bytes(b) => {
+            stall.sending(b.len() as u64);
+            Some(Uint8Array::from(b.as_slice()).into())
+        }
         RequestBody::Blob { offset, len } => {
             let Some(source) = io.source else {
                 return Err(TransportError::new(
@@ -201,6 +214,7 @@ async fn send(
             if let Some(p) = io.progress {
                 p(u64::from(bytes.length()));
             }
+            stall.sending(u64::from(bytes.length()));
             Some(bytes.into())
         }
     };
@@ -212,12 +226,14 @@ async fn send(
     // gloo-net's `send` keeps only the error's name and message; the
     // raw error also has Node's `cause.code`.
     let raw: web_sys::Request = request.into();
-    let response: gloo_net::http::Response = JsFuture::from(fetch(&raw))
-        .await
+    let response: gloo_net::http::Response = stall
+        .guard(JsFuture::from(fetch(&raw)))
+        .await?
         .map_err(classify)?
         .dyn_into::<web_sys::Response>()
         .map_err(|_| other("fetch resolved to something that is not a Response"))?
         .into();
+    stall.head();
 
     let status = response.status();
     let mut head = http::Response::builder().status(status);
@@ -239,7 +255,7 @@ async fn send(
             Ok((head.body(Vec::new()).map_err(other)?, None))
         }
         ReadMode::Buffer { limit } => {
-            let body = read_limited(&response, limit).await?;
+            let body = read_limited(&response, limit, stall).await?;
             Ok((head.body(body).map_err(other)?, None))
         }
     }
@@ -308,6 +324,7 @@ impl BodyReader {
 async fn read_limited(
     response: &gloo_net::http::Response,
     limit: u64,
+    stall: &mut Stall,
 ) -> Result<Vec<u8>, TransportError> {
     let too_large = || {
         TransportError::new(
@@ -327,7 +344,8 @@ async fn read_limited(
     };
     let mut reader = BodyReader::new(stream);
     let mut out = Vec::new();
-    while let Some(chunk) = reader.next().await? {
+    while let Some(chunk) = stall.guard(reader.next()).await?? {
+        stall.progress(chunk.length());
         let start = out.len();
         if start as u64 + u64::from(chunk.length()) > limit {
             reader.cancel();

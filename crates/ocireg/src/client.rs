@@ -64,8 +64,10 @@ pub struct ClientBuilder {
     docker_config: Option<DockerConfig>,
     use_docker_config: bool,
     user_agent: String,
-    timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    stall_timeout: Duration,
     connect_timeout: Duration,
+    helper_timeout: Option<Duration>,
     ca_certificates: Vec<Vec<u8>>,
     max_parallel: usize,
     chunk_size: Option<u64>,
@@ -82,8 +84,10 @@ impl Default for ClientBuilder {
             docker_config: None,
             use_docker_config: true,
             user_agent: format!("ocireg/{}", env!("CARGO_PKG_VERSION")),
-            timeout: None,
+            request_timeout: None,
+            stall_timeout: ocireg_core::stall::DEFAULT_STALL_TIMEOUT,
             connect_timeout: Duration::from_secs(30),
+            helper_timeout: None,
             ca_certificates: Vec::new(),
             max_parallel: 4,
             chunk_size: None,
@@ -153,9 +157,49 @@ impl ClientBuilder {
         self
     }
 
-    /// A timeout for each whole request (none by default: blobs are big).
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = Some(t);
+    /// A timeout for each whole request, from connecting to the body's
+    /// last byte (none by default: blobs are big; the stall timeout is
+    /// what catches a registry that stopped responding).
+    pub fn request_timeout(mut self, t: Duration) -> Self {
+        self.request_timeout = Some(t);
+        self
+    }
+
+    /// The old name of [`ClientBuilder::request_timeout`].
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `request_timeout` (whole requests) or `stall_timeout` (no progress)"
+    )]
+    pub fn timeout(self, t: Duration) -> Self {
+        self.request_timeout(t)
+    }
+
+    /// The stall timeout (60 s by default): a request attempt that makes
+    /// no progress for this long fails, and is retried where that is safe
+    /// (a blob download resumes where it stopped). Progress is the
+    /// response head arriving or another 1 KiB received or sent, so a body
+    /// that drips a byte a second stalls too. Only time spent waiting for
+    /// the network counts, from connecting to the body's last byte. A zero
+    /// window makes [`ClientBuilder::build`] fail.
+    pub fn stall_timeout(mut self, t: Duration) -> Self {
+        if t.is_zero() {
+            self.invalid
+                .get_or_insert(ocireg_core::Error::InvalidInput {
+                    what: "stall timeout",
+                    message: "must be longer than zero".into(),
+                });
+        }
+        self.stall_timeout = t;
+        self
+    }
+
+    /// How long a docker credential helper may take to answer before it
+    /// is killed and reported
+    /// ([`Error::CredentialHelperTimeout`](crate::Error::CredentialHelperTimeout));
+    /// 30 s by default
+    /// ([`CREDENTIAL_HELPER_TIMEOUT`](crate::docker_config::CREDENTIAL_HELPER_TIMEOUT)).
+    pub fn credential_helper_timeout(mut self, t: Duration) -> Self {
+        self.helper_timeout = Some(t);
         self
     }
 
@@ -200,7 +244,7 @@ impl ClientBuilder {
                 .user_agent(self.user_agent.clone())
                 .connect_timeout(self.connect_timeout)
                 .tls_danger_accept_invalid_certs(!verify);
-            if let Some(t) = self.timeout {
+            if let Some(t) = self.request_timeout {
                 b = b.timeout(t);
             }
             for pem in &self.ca_certificates {
@@ -217,10 +261,14 @@ impl ClientBuilder {
             resolved.insert(host);
         }
         let docker_config = if self.use_docker_config {
-            match self.docker_config {
-                Some(c) => Some(c),
-                None => Some(DockerConfig::load()?),
-            }
+            let config = match self.docker_config {
+                Some(c) => c,
+                None => DockerConfig::load()?,
+            };
+            Some(match self.helper_timeout {
+                Some(t) => config.helper_timeout(t),
+                None => config,
+            })
         } else {
             None
         };
@@ -230,6 +278,7 @@ impl ClientBuilder {
                     http: make(true)?,
                     unverified: make(false)?,
                     session: Arc::new(Mutex::new(session)),
+                    stall_timeout: self.stall_timeout,
                 },
                 docker_config,
                 resolved: Mutex::new(resolved),

@@ -12,10 +12,13 @@
 //! A credential helper is a plain name (`desktop`, `ecr-login`): the
 //! program run is `docker-credential-<name>` from an absolute `PATH`
 //! directory, never a path the configuration spells out and never one
-//! relative to the working directory.
+//! relative to the working directory. A helper that has not answered
+//! within [`CREDENTIAL_HELPER_TIMEOUT`] (30 s) is killed and reported
+//! ([`Error::CredentialHelperTimeout`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use base64::Engine as _;
 use ocireg_core::auth::Credentials;
@@ -26,6 +29,9 @@ use crate::Error;
 
 /// The key docker uses for Docker Hub in `config.json`.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+
+/// How long a credential helper may take to answer by default.
+pub const CREDENTIAL_HELPER_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone, Default, Deserialize)]
 struct AuthEntry {
@@ -48,6 +54,9 @@ pub struct DockerConfig {
     creds_store: Option<String>,
     #[serde(default, rename = "credHelpers")]
     cred_helpers: BTreeMap<String, String>,
+    /// Not in the file: how long a helper may take.
+    #[serde(skip)]
+    helper_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for DockerConfig {
@@ -56,6 +65,7 @@ impl std::fmt::Debug for DockerConfig {
             .field("auths", &self.auths.keys().collect::<Vec<_>>())
             .field("creds_store", &self.creds_store)
             .field("cred_helpers", &self.cred_helpers)
+            .field("helper_timeout", &self.helper_limit())
             .finish()
     }
 }
@@ -113,6 +123,17 @@ impl DockerConfig {
         serde_json::from_slice(bytes).map_err(|e| e.to_string())
     }
 
+    /// Kills a credential helper that has not answered within `t`
+    /// (instead of [`CREDENTIAL_HELPER_TIMEOUT`]).
+    pub fn helper_timeout(mut self, t: Duration) -> DockerConfig {
+        self.helper_timeout = Some(t);
+        self
+    }
+
+    fn helper_limit(&self) -> Duration {
+        self.helper_timeout.unwrap_or(CREDENTIAL_HELPER_TIMEOUT)
+    }
+
     fn entry(&self, host: &str) -> Option<&AuthEntry> {
         lookup(&self.auths, host)
     }
@@ -131,7 +152,7 @@ impl DockerConfig {
             host.clone()
         };
         if let Some(helper) = self.helper(&host) {
-            return run_helper(helper, &server).await;
+            return run_helper(helper, &server, self.helper_limit()).await;
         }
         if let Some(entry) = self.entry(&host) {
             if let Some(c) = entry_credentials(entry)? {
@@ -139,7 +160,7 @@ impl DockerConfig {
             }
         }
         if let Some(store) = &self.creds_store {
-            return run_helper(store, &server).await;
+            return run_helper(store, &server, self.helper_limit()).await;
         }
         Ok(Credentials::Anonymous)
     }
@@ -245,8 +266,9 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// Runs `docker-credential-<name> get` with the server URL on stdin;
-/// `name` must be a plain name and the program must be on `PATH`.
-async fn run_helper(name: &str, server: &str) -> Result<Credentials, Error> {
+/// `name` must be a plain name and the program must be on `PATH`. A
+/// helper still running after `limit` is killed.
+async fn run_helper(name: &str, server: &str, limit: Duration) -> Result<Credentials, Error> {
     if !is_plain_helper_name(name) {
         return Err(Error::CredentialHelperRefused {
             helper: name.to_string(),
@@ -263,17 +285,22 @@ async fn run_helper(name: &str, server: &str) -> Result<Credentials, Error> {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
+        // Dropped on the timeout below: killed.
+        .kill_on_drop(true)
         .spawn()
         .map_err(|e| Error::Credentials(format!("cannot run {program}: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(server.as_bytes())
-            .await
-            .map_err(|e| Error::Credentials(format!("{program}: {e}")))?;
-    }
-    let out = child
-        .wait_with_output()
+    let talk = async {
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(server.as_bytes()).await?;
+        }
+        child.wait_with_output().await
+    };
+    let out = tokio::time::timeout(limit, talk)
         .await
+        .map_err(|_| Error::CredentialHelperTimeout {
+            helper: name.to_string(),
+            after: limit,
+        })?
         .map_err(|e| Error::Credentials(format!("{program}: {e}")))?;
     if !out.status.success() {
         let msg = String::from_utf8_lossy(&out.stdout).to_string()
@@ -387,6 +414,14 @@ mod tests {
             user(alias.credentials("registry-1.docker.io").await.unwrap()),
             "alias"
         );
+    }
+
+    #[test]
+    fn helpers_get_thirty_seconds_unless_told_otherwise() {
+        let config = DockerConfig::default();
+        assert_eq!(config.helper_limit(), Duration::from_secs(30));
+        let shorter = config.helper_timeout(Duration::from_millis(1500));
+        assert_eq!(shorter.helper_limit(), Duration::from_millis(1500));
     }
 
     #[tokio::test]

@@ -1,6 +1,9 @@
 //! The client's error type.
 
 use std::io;
+use std::time::Duration;
+
+use ocireg_core::stall::Seconds;
 
 /// Everything the client can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,19 @@ pub enum Error {
     CredentialHelperRefused {
         /// The helper name as the configuration gives it.
         helper: String,
+    },
+    /// A credential helper did not answer in time
+    /// ([`ClientBuilder::credential_helper_timeout`](crate::ClientBuilder::credential_helper_timeout),
+    /// 30 s by default) and was killed.
+    #[error(
+        "credentials: docker-credential-{helper} did not answer within {}; it was stopped",
+        Seconds(*after)
+    )]
+    CredentialHelperTimeout {
+        /// The helper name as the configuration gives it.
+        helper: String,
+        /// How long it was given.
+        after: Duration,
     },
     /// The HTTP client could not be built (a bad CA certificate, ...).
     #[error("client setup: {0}")]

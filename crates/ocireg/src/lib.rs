@@ -33,6 +33,7 @@ mod error;
 mod graph;
 pub mod layout;
 pub mod source;
+mod stall;
 mod transport;
 
 pub use client::{Client, ClientBuilder, Direction, Progress};

@@ -5,7 +5,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -16,6 +16,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use crate::source::BlobSource;
+use crate::stall::Stall;
 use crate::Error;
 
 /// Where streamed bytes go and where uploaded bytes come from.
@@ -35,7 +36,7 @@ impl Io<'_> {
     }
 }
 
-type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
 
 /// Sends requests for operations.
 #[derive(Clone)]
@@ -43,6 +44,8 @@ pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) unverified: reqwest::Client,
     pub(crate) session: Arc<Mutex<Session>>,
+    /// The stall timeout: the longest an attempt may go without progress.
+    pub(crate) stall_timeout: Duration,
 }
 
 impl Transport {
@@ -59,11 +62,12 @@ impl Transport {
         io: &mut Io<'_>,
     ) -> Result<O::Output, Error> {
         let mut body: Option<BodyStream> = None;
+        let stall = Stall::new(self.stall_timeout);
         loop {
             match self.with_cx(|cx| op.poll(cx)) {
                 Step::Send(request) => {
                     body = None;
-                    match self.send(op, request, io).await {
+                    match self.send(op, request, io, &stall).await {
                         Ok((response, stream)) => {
                             body = stream;
                             self.with_cx(|cx| op.handle(cx, Input::Response(response)));
@@ -91,8 +95,6 @@ impl Transport {
                         }
                         Some(Err(e)) => {
                             body = None;
-                            let e =
-                                TransportError::new(TransportErrorKind::Interrupted, e.to_string());
                             self.with_cx(|cx| op.handle(cx, Input::Error(e)));
                         }
                         None => {
@@ -119,7 +121,9 @@ impl Transport {
         op: &mut O,
         request: ocireg_core::ops::Request,
         io: &mut Io<'_>,
+        stall: &Stall,
     ) -> Result<(ocireg_core::http::Response<Vec<u8>>, Option<BodyStream>), TransportError> {
+        stall.start(&request);
         let url = request.url().clone();
         let (http_req, plan) = request.into_parts();
         let (parts, body) = http_req.into_parts();
@@ -133,8 +137,8 @@ impl Transport {
             .headers(parts.headers);
 
         let response = match body {
-            RequestBody::Empty => builder.send().await,
-            RequestBody::Bytes(b) => builder.body(b).send().await,
+            RequestBody::Empty => stall.guard(builder.send()).await?,
+            RequestBody::Bytes(b) => stall.guard(builder.body(b).send()).await?,
             RequestBody::Blob { offset, len } => {
                 let Some(source) = io.source.as_mut() else {
                     return Err(TransportError::new(
@@ -148,7 +152,7 @@ impl Transport {
                 // The body is a channel; a pump next to the request reads
                 // the source into it and tells the operation what passed.
                 let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(4);
-                let body = reqwest::Body::wrap_stream(ReceiverStream(rx));
+                let body = reqwest::Body::wrap_stream(ReceiverStream(rx, stall.clone()));
                 let send = builder.body(body).send();
                 let progress = io.progress;
                 let pump = async {
@@ -174,7 +178,7 @@ impl Transport {
                     drop(tx);
                     Ok(())
                 };
-                let (sent, pumped) = futures_util::future::join(send, pump).await;
+                let (sent, pumped) = stall.guard(futures_util::future::join(send, pump)).await?;
                 if let Err(msg) = pumped {
                     return Err(TransportError::new(TransportErrorKind::Source, msg));
                 }
@@ -182,6 +186,7 @@ impl Transport {
             }
         }
         .map_err(classify)?;
+        stall.head();
 
         let status = response.status().as_u16();
         let mut head = ocireg_core::http::Response::builder().status(status);
@@ -191,10 +196,10 @@ impl Transport {
         match plan.read_mode(status) {
             ReadMode::Stream => {
                 let head = head.body(Vec::new()).map_err(other)?;
-                Ok((head, Some(Box::pin(response.bytes_stream()))))
+                Ok((head, Some(Box::pin(stall.body(response.bytes_stream())))))
             }
             ReadMode::Buffer { limit } => {
-                let body = read_limited(response, limit).await?;
+                let body = read_limited(response, limit, stall).await?;
                 Ok((head.body(body).map_err(other)?, None))
             }
         }
@@ -213,7 +218,11 @@ impl Transport {
 
 /// Reads a body into memory, failing past `limit` bytes without reading
 /// further.
-async fn read_limited(response: reqwest::Response, limit: u64) -> Result<Vec<u8>, TransportError> {
+async fn read_limited(
+    response: reqwest::Response,
+    limit: u64,
+    stall: &Stall,
+) -> Result<Vec<u8>, TransportError> {
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(TransportError::new(
             TransportErrorKind::BodyTooLarge,
@@ -221,10 +230,9 @@ async fn read_limited(response: reqwest::Response, limit: u64) -> Result<Vec<u8>
         ));
     }
     let mut out = Vec::new();
-    let mut stream = response.bytes_stream();
+    let mut stream = stall.body(response.bytes_stream());
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|e| TransportError::new(TransportErrorKind::Interrupted, e.to_string()))?;
+        let chunk = chunk?;
         if out.len() as u64 + chunk.len() as u64 > limit {
             return Err(TransportError::new(
                 TransportErrorKind::BodyTooLarge,
@@ -272,8 +280,9 @@ fn classify(e: reqwest::Error) -> TransportError {
     TransportError::new(kind, msg)
 }
 
-/// A `Stream` over a tokio channel receiver.
-struct ReceiverStream(mpsc::Receiver<io::Result<Bytes>>);
+/// A `Stream` over a tokio channel receiver: an upload's body, each chunk
+/// hyper takes counted as progress of the stall watch.
+struct ReceiverStream(mpsc::Receiver<io::Result<Bytes>>, Stall);
 
 impl Stream for ReceiverStream {
     type Item = io::Result<Bytes>;
@@ -281,6 +290,10 @@ impl Stream for ReceiverStream {
         mut self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
+        let next = self.0.poll_recv(cx);
+        if let std::task::Poll::Ready(Some(Ok(chunk))) = &next {
+            self.1.progress(chunk.len());
+        }
+        next
     }
 }

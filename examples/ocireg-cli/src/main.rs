@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use ocireg::ocireg_core::auth::Secret;
@@ -48,7 +49,30 @@ struct Global {
     /// Print JSON for scripts.
     #[arg(long, global = true)]
     json: bool,
+    /// Fail a request when the registry makes no progress (a response, or
+    /// another KiB sent or received) for this many seconds; it is retried
+    /// where that is safe, and a download resumes.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    timeout: u64,
+    /// Give up the whole command after this many seconds.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    deadline: Option<u64>,
 }
+
+/// Internal, for the tests: milliseconds a docker credential helper may
+/// take instead of the library's 30 s.
+const HELPER_TIMEOUT_ENV: &str = "OCIREG_CREDENTIAL_HELPER_TIMEOUT_MS";
 
 #[derive(Subcommand)]
 enum Command {
@@ -193,9 +217,24 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+    let Some(deadline) = cli.global.deadline else {
+        return match runtime.block_on(run(cli)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        };
+    };
+    // The timer is made inside the runtime.
+    let within = runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(deadline), run(cli)).await });
+    // What the command left running (a file write on a blocking thread)
+    // is not waited for.
+    runtime.shutdown_background();
+    match within {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => fail(&e),
+        Err(_) => fail(&format!(
+            "gave up: the command did not finish within its deadline ({deadline} s)"
+        )),
     }
 }
 
@@ -276,7 +315,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         password = Some(Secret::new(s.trim_end_matches(['\n', '\r'])));
     }
-    let mut builder = Client::builder();
+    let mut builder = Client::builder().stall_timeout(Duration::from_secs(g.timeout));
+    if let Some(ms) = std::env::var(HELPER_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder = builder.credential_helper_timeout(Duration::from_millis(ms));
+    }
     for host in &g.insecure {
         builder = builder.insecure_registry(host);
     }

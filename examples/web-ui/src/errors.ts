@@ -44,6 +44,8 @@ export function explain(error: unknown, ctx: Context): Explained {
       return corsExplained(ctx, "blocked");
     case "NETWORK_ERROR":
       return networkExplained(ctx, e.message);
+    case "TIMEOUT":
+      return { ...networkExplained(ctx, e.message), title: "The registry stopped responding" };
     default:
       break;
   }

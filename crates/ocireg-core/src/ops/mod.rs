@@ -36,6 +36,13 @@
 //! [`ReadMode`] are exhaustive on purpose: a new variant breaks every
 //! driver at compile time instead of reaching a run-time "unknown step".
 //!
+//! Every wait for the network (the response head, each chunk, bytes of an
+//! upload going out) is watched for stalls with a
+//! [`StallMeter`](crate::stall::StallMeter): an attempt that makes no
+//! progress for the window ends as an [`Input::Error`] of kind
+//! [`TransportErrorKind::Timeout`], which the operation retries or resumes
+//! like any timeout.
+//!
 //! The native transport (reqwest) sends each [`Request`] exactly as it is:
 //! it follows no redirect, retries nothing and adds no header but
 //! `User-Agent`; those are protocol decisions, made here. A browser's
