@@ -23,8 +23,10 @@
 //!   oversized and endless manifests, endless error and token bodies, redirect
 //!   loops, `Link` and redirects to another host (with credentials: the
 //!   other port sees none), deep JSON.
-//! - hangs forever / item 1 ("Time", not done here): the stall cases are
-//!   written and `#[ignore]`d until the stall timeout lands.
+//! - hangs forever / item 1 ("Time"): the stall cases (never answers,
+//!   headers then a stall, a stall mid-manifest and mid-blob, a dripping
+//!   body, a stalled push, `--deadline`, a credential helper that never
+//!   answers) are in `tests/stalls.rs`.
 
 use std::path::Path;
 use std::process::Command;
@@ -649,57 +651,4 @@ fn deep_json_is_an_error_not_a_crash() {
     expect_failure(ocireg(&["inspect", &format!("{host}/app:v1")]), "");
     expect_failure(ocireg(&["tags", &format!("{host}/app")]), "");
     expect_failure(ocireg(&["inspect", &format!("{host}/app:deep-config")]), "");
-}
-
-// ---------------------------------------------------------------------------
-// Time (item 1, not done here): each of these hangs today.
-
-/// A manifest request that meets `fault`; the command must fail within
-/// the wall bound.
-fn stalled_manifest(fault: Fault) {
-    let image = Image::new(10);
-    let manifest = served::image_manifest(&image.config_blob(), &[image.layer_blob()]);
-    manifest_fails(Reply::new(200, manifest).fault(fault), "stopped responding");
-}
-
-#[test]
-#[ignore = "issue 12 item 1 (Time): no stall timeout yet"]
-fn a_server_that_never_answers() {
-    stalled_manifest(Fault::NoAnswer);
-}
-
-#[test]
-#[ignore = "issue 12 item 1 (Time): no stall timeout yet"]
-fn headers_then_a_stall() {
-    stalled_manifest(Fault::StallAfter(0));
-}
-
-#[test]
-#[ignore = "issue 12 item 1 (Time): no stall timeout yet"]
-fn a_stall_mid_manifest() {
-    stalled_manifest(Fault::StallAfter(20));
-}
-
-#[test]
-#[ignore = "issue 12 item 1 (Time): no stall timeout yet"]
-fn a_body_that_drips_one_byte_a_second() {
-    stalled_manifest(Fault::Drip(Duration::from_secs(1)));
-}
-
-#[test]
-#[ignore = "issue 12 item 1 (Time): no stall timeout yet"]
-fn a_stall_mid_blob() {
-    let server = ScriptedServer::start().unwrap();
-    let image = Image::new(256 << 10);
-    image.serve(&server);
-    let stalled = Reply::new(200, image.layer.clone()).fault(Fault::StallAfter(100 << 10));
-    served::serve_blob(&server, "app", &image.layer_blob().digest, stalled);
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("layout");
-    let reference = format!("{}/app:v1", server.host());
-    expect_failure(
-        ocireg(&["pull", &reference, dir.to_str().unwrap()]),
-        "stopped responding",
-    );
-    verified_blobs(&dir);
 }
