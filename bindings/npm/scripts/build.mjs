@@ -75,7 +75,7 @@ if (buildStd) {
   run("cargo", ["+nightly", ...cargoArgs, "-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"], {
     ...profile,
     CARGO_TARGET_DIR: targetDir,
-    RUSTFLAGS: [process.env.RUSTFLAGS, "-Zlocation-detail=none"].filter(Boolean).join(" "),
+    RUSTFLAGS: [process.env.RUSTFLAGS, "-Zlocation-detail=none", "-Zfmt-debug=shallow"].filter(Boolean).join(" "),
   });
 } else {
   if (!dev) console.log("(no nightly with rust-src: building with the stable standard library)");
@@ -99,7 +99,9 @@ run("wasm-bindgen", ["--target", "web", "--out-dir", dist, "--out-name", "ocireg
 const wasmOpt = join(pkg, "node_modules/.bin/wasm-opt");
 const out = join(dist, "ocireg_bg.wasm");
 const strip = names ? ["--debuginfo"] : ["--strip-debug", "--strip-producers"];
-if (!dev) run(wasmOpt, ["-Oz", "--converge", ...strip, out, "-o", out]);
+// `--monomorphize` specializes functions called with constant arguments
+// where that makes the module smaller (about 200 bytes gzipped).
+if (!dev) run(wasmOpt, ["-Oz", "--converge", "--monomorphize", "-Oz", ...strip, out, "-o", out]);
 
 // 4. Entry points.
 const publicNames = ["RegistryClient", "parseReference", "version"];
@@ -138,7 +140,17 @@ const envImports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).fil
 if (envImports.length > 0) {
   throw new Error(`the module imports from "env": ${envImports.map((i) => i.name).join(", ")}`);
 }
-const gz = gzipSync(bytes, { level: 9 }).length;
+// The size budget is counted with `gzip -9` (GNU gzip, as the issues
+// say); Node's zlib at level 9 packs this module about 1.5 KB larger, so
+// both are printed.
+const zlib = gzipSync(bytes, { level: 9 }).length;
+let gnu = null;
+try {
+  gnu = execFileSync("gzip", ["-9", "-c", out], { maxBuffer: 64 << 20 }).length;
+} catch {
+  // No gzip binary: the zlib figure is what there is.
+}
+const gz = gnu ?? zlib;
 console.log(
-  `dist/ocireg_bg.wasm: ${statSync(out).size} bytes, ${gz} bytes gzipped (${(gz / 1024).toFixed(1)} KiB)`,
+  `dist/ocireg_bg.wasm: ${statSync(out).size} bytes, ${gz} bytes gzipped with ${gnu === null ? "zlib -9" : "gzip -9"} (${(gz / 1024).toFixed(1)} KiB; zlib level 9: ${zlib})`,
 );

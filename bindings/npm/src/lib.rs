@@ -20,7 +20,6 @@ mod errors;
 mod list;
 mod task;
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub use client::RegistryClient;
@@ -270,28 +269,25 @@ pub fn parse_reference(s: &str) -> Result<JsValue, JsValue> {
     task::check_poisoned()?;
     let r = ocireg_core::Reference::parse(s)
         .map_err(|e| errors::to_js(&ocireg_wasm::Error::Reference(e)))?;
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct ReferenceJs<'a> {
-        reference: String,
-        familiar: &'a str,
-        domain: &'a str,
-        path: &'a str,
-        registry_host: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        tag: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        digest: Option<String>,
+    // A plain object set field by field: no serializer for one small
+    // shape (the module's size is counted).
+    let out = js_sys::Object::new();
+    let digest = r.digest().map(|d| d.to_string());
+    let fields = [
+        ("reference", Some(r.as_str())),
+        ("familiar", Some(r.familiar())),
+        ("domain", Some(r.domain())),
+        ("path", Some(r.path())),
+        ("registryHost", Some(r.registry_host())),
+        ("tag", r.tag()),
+        ("digest", digest.as_deref()),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            js_sys::Reflect::set(&out, &name.into(), &value.into())?;
+        }
     }
-    convert::to_js(&ReferenceJs {
-        reference: r.to_string(),
-        familiar: r.familiar(),
-        domain: r.domain(),
-        path: r.path(),
-        registry_host: r.registry_host(),
-        tag: r.tag(),
-        digest: r.digest().map(|d| d.to_string()),
-    })
+    Ok(out.into())
 }
 
 /// `version()`: the package version.

@@ -170,13 +170,36 @@ pub struct Seconds(pub Duration);
 
 impl fmt::Display for Seconds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} s", self.0.as_secs_f64())
+        // Whole milliseconds, without the float formatter: 1.5 s, 0.05 s.
+        write!(f, "{}", self.0.as_secs())?;
+        let (mut millis, mut width) = (self.0.subsec_millis(), 3);
+        if millis > 0 {
+            while millis % 10 == 0 {
+                millis /= 10;
+                width -= 1;
+            }
+            write!(f, ".{millis:0width$}")?;
+        }
+        f.write_str(" s")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_print_without_trailing_zeros() {
+        for (millis, want) in [
+            (60_000, "60 s"),
+            (1_500, "1.5 s"),
+            (50, "0.05 s"),
+            (1_005, "1.005 s"),
+            (0, "0 s"),
+        ] {
+            assert_eq!(Seconds(ms(millis)).to_string(), want);
+        }
+    }
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

@@ -9,9 +9,8 @@ use ocireg_core::digest::{Algorithm, Digest, Hasher};
 use ocireg_core::manifest::{Descriptor, ImageIndex, RawManifest};
 use ocireg_core::ops::{
     BlobPull, BlobPush, Delete, DeleteManifest, Fetched, GetManifest, HeadBlob, HeadManifest,
-    Items, ListAll, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo,
-    PushOutcome, PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved,
-    DEFAULT_PAGE_SIZE,
+    Items, ListPage, Listing, ManifestHead, Operation, Page, Pager, Ping, PingInfo, PushOutcome,
+    PushStrategy, PutManifest, PutOutcome, ReferrersAt, Resolve, Resolved, DEFAULT_PAGE_SIZE,
 };
 use ocireg_core::platform::Platform;
 use ocireg_core::registry::{Registry, RegistryConfig, Scheme};
@@ -286,9 +285,16 @@ impl Client {
         Ok(Some(pager.accept(page)?))
     }
 
+    /// Every item of `listing`: the same pager and page operation as the
+    /// iterators (what [`ListAll`](ocireg_core::ops::ListAll) does, without
+    /// a second operation type in the module).
     async fn list_all(&self, listing: Listing) -> Result<Vec<String>, Error> {
-        let op = ListAll::new(self.registry.clone(), listing, Some(DEFAULT_PAGE_SIZE));
-        self.run(op).await
+        let mut pager = self.pager(listing, Some(DEFAULT_PAGE_SIZE));
+        let mut all = Vec::new();
+        while let Some(items) = self.next_items(&mut pager).await? {
+            all.extend(items);
+        }
+        Ok(all)
     }
 
     async fn page(
