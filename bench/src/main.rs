@@ -44,6 +44,11 @@
 //! process, read with `/usr/bin/time -f %M` (Debian package `time`); for
 //! the parallel curls it is the SUM over the concurrent curl processes.
 //!
+//! With `--baseline EXE` (another build of this benchmark, e.g. from
+//! `main`), a fifth tool **ocireg-base** runs that build's ocireg child in
+//! the same rounds, and the ratio lines add `ocireg/ocireg-base`: a
+//! change to ocireg measured against its base under the same load.
+//!
 //! Then, per round, a same-registry copy: `ocireg::Client::copy` from the
 //! source repository to a new repository of the same registry, reporting
 //! how many bytes it uploaded (0 expected: blobs are mounted).
@@ -60,7 +65,7 @@
 //! cargo run --release --manifest-path bench/Cargo.toml -- \
 //!     [--size-mb 1024] [--layers 8 --layer-mb 64] [--rounds 3] \
 //!     [--scenarios a,b] [--tools ocireg,oci-client,skopeo,curl] \
-//!     [--workdir DIR] [--keep-data]
+//!     [--workdir DIR] [--keep-data] [--baseline OTHER-BUILD]
 //! ```
 //!
 //! Needs `docker-registry`, `skopeo`, `curl`, `time` (apt) and `unshare`
@@ -115,12 +120,16 @@ struct Args {
     tools: Vec<Tool>,
     workdir: PathBuf,
     keep_data: bool,
+    /// Another build of this benchmark whose ocireg runs as `ocireg-base`.
+    baseline: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Tool {
     Curl,
     Ocireg,
+    /// ocireg as built into the `--baseline` binary.
+    Baseline,
     OciClient,
     Skopeo,
 }
@@ -130,6 +139,7 @@ impl Tool {
         match self {
             Tool::Curl => "curl",
             Tool::Ocireg => "ocireg",
+            Tool::Baseline => "ocireg-base",
             Tool::OciClient => "oci-client",
             Tool::Skopeo => "skopeo",
         }
@@ -138,6 +148,7 @@ impl Tool {
         Ok(match s {
             "curl" => Tool::Curl,
             "ocireg" => Tool::Ocireg,
+            "ocireg-base" => Tool::Baseline,
             "oci-client" => Tool::OciClient,
             "skopeo" => Tool::Skopeo,
             _ => return Err(format!("unknown tool {s:?}").into()),
@@ -155,6 +166,7 @@ fn parse_args(argv: &[String]) -> Res<Args> {
         tools: vec![Tool::Curl, Tool::Ocireg, Tool::OciClient, Tool::Skopeo],
         workdir: std::env::temp_dir().join("ocireg-bench"),
         keep_data: false,
+        baseline: None,
     };
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
@@ -177,11 +189,12 @@ fn parse_args(argv: &[String]) -> Res<Args> {
             }
             "--workdir" => a.workdir = PathBuf::from(value()?),
             "--keep-data" => a.keep_data = true,
+            "--baseline" => a.baseline = Some(value()?),
             "-h" | "--help" => {
                 println!(
                     "usage: ocireg-bench [--size-mb N] [--layers K --layer-mb M] [--rounds R] \
                      [--scenarios a,b] [--tools ocireg,oci-client,skopeo,curl] [--workdir DIR] \
-                     [--keep-data]"
+                     [--keep-data] [--baseline OTHER-BUILD-OF-THIS-BINARY]"
                 );
                 std::process::exit(0);
             }
@@ -190,6 +203,11 @@ fn parse_args(argv: &[String]) -> Res<Args> {
     }
     if a.rounds == 0 || a.layers == 0 || a.size_mb == 0 || a.layer_mb == 0 {
         return Err("sizes, layers and rounds must be positive".into());
+    }
+    match (&a.baseline, a.tools.contains(&Tool::Baseline)) {
+        (Some(_), false) => a.tools.push(Tool::Baseline),
+        (None, true) => return Err("ocireg-base needs --baseline EXE".into()),
+        _ => {}
     }
     Ok(a)
 }
@@ -490,7 +508,19 @@ fn strs(v: &[&str]) -> Vec<String> {
 struct Env {
     host: String,
     exe: String,
+    /// The `--baseline` build, for [`Tool::Baseline`].
+    baseline: Option<String>,
     tmp: PathBuf,
+}
+
+impl Env {
+    /// The binary whose `child` commands run `tool`.
+    fn child_exe(&self, tool: Tool) -> &str {
+        match (tool, &self.baseline) {
+            (Tool::Baseline, Some(b)) => b,
+            _ => &self.exe,
+        }
+    }
 }
 
 struct Sample {
@@ -524,11 +554,11 @@ fn pull(env: &Env, tool: Tool, image: &Image, repo: &str, out: &Path) -> Res<Sam
     let reference = format!("{}/{repo}:{TAG}", env.host);
     let started = Instant::now();
     let usage: Proc = match tool {
-        Tool::Ocireg | Tool::OciClient => {
-            let sub = if tool == Tool::Ocireg {
-                "ocireg-pull"
-            } else {
+        Tool::Ocireg | Tool::Baseline | Tool::OciClient => {
+            let sub = if tool == Tool::OciClient {
                 "oci-client-pull"
+            } else {
+                "ocireg-pull"
             };
             let args = vec![
                 "child".into(),
@@ -536,7 +566,7 @@ fn pull(env: &Env, tool: Tool, image: &Image, repo: &str, out: &Path) -> Res<Sam
                 reference,
                 out.display().to_string(),
             ];
-            exec(&env.tmp, &env.exe, &args)?
+            exec(&env.tmp, env.child_exe(tool), &args)?
         }
         Tool::Skopeo => {
             let args = skopeo_args(&[
@@ -617,7 +647,7 @@ fn push(env: &Env, tool: Tool, image: &Image, repo: &str) -> Res<Sample> {
     let reference = format!("{}/{repo}:{TAG}", env.host);
     let started = Instant::now();
     let usage: Proc = match tool {
-        Tool::Ocireg => {
+        Tool::Ocireg | Tool::Baseline => {
             let args = vec![
                 "child".into(),
                 "ocireg-push".into(),
@@ -625,7 +655,7 @@ fn push(env: &Env, tool: Tool, image: &Image, repo: &str) -> Res<Sample> {
                 TAG.into(),
                 reference,
             ];
-            exec(&env.tmp, &env.exe, &args)?
+            exec(&env.tmp, env.child_exe(tool), &args)?
         }
         Tool::OciClient => {
             let args = vec![
@@ -872,6 +902,7 @@ fn parent(argv: &[String]) -> Res<()> {
     let env = Env {
         host: registry.host(),
         exe,
+        baseline: args.baseline.clone(),
         tmp: tmp.clone(),
     };
     println!(
@@ -1016,7 +1047,7 @@ fn parent(argv: &[String]) -> Res<()> {
                 continue;
             };
             let mut parts = Vec::new();
-            for peer in [Tool::Curl, Tool::OciClient, Tool::Skopeo] {
+            for peer in [Tool::Curl, Tool::OciClient, Tool::Skopeo, Tool::Baseline] {
                 if let Some(&p) = med.get(&(op, peer)) {
                     parts.push(format!("ocireg/{} = {:.3}", peer.name(), o / p));
                 }
